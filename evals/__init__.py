@@ -1,0 +1,3 @@
+"""Evaluation harnesses (narration, tags, coherence, highlights) and their metrics."""
+
+__all__: list[str] = []
