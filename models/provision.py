@@ -275,13 +275,17 @@ def _explicit_path(spec: ModelSpec, path: str | Path | None) -> Path | None:
     return Path(chosen).expanduser() if chosen else None
 
 
-def model_status(name: str, settings: Settings, *, path: str | Path | None = None,
+def _spec(name: str | ModelSpec) -> ModelSpec:
+    return name if isinstance(name, ModelSpec) else get_spec(name)
+
+
+def model_status(name: str | ModelSpec, settings: Settings, *, path: str | Path | None = None,
                  deep: bool = False, progress: Progress | None = None) -> ModelStatus:
     """Where ``name`` would load from, without building anything.
 
     ``deep`` re-hashes every file instead of trusting remembered hashes.
     """
-    spec = get_spec(name)
+    spec = _spec(name)
 
     def st(state: State, source: str | None, loc: Path | None, detail: str = "") -> ModelStatus:
         return ModelStatus(spec.name, state, source, loc, spec.size, spec.license, detail)
@@ -335,15 +339,16 @@ def _clip_status(spec: ModelSpec, settings: Settings, st) -> ModelStatus:
               "(visual features fall back to MobileNetV2)")
 
 
-def resolve(name: str, settings: Settings, *, path: str | Path | None = None,
+def resolve(name: str | ModelSpec, settings: Settings, *, path: str | Path | None = None,
             progress: Progress | None = None) -> Path:
     """The path a loader should open for ``name``, provisioning it first if needed.
 
     Raises :class:`ModelMissing`, :class:`ModelCorrupt` or :class:`ModelNotConfigured`
     with a message that says how to fix it.
     """
-    spec = get_spec(name)
-    status = model_status(name, settings, path=path)
+    spec = _spec(name)
+    name = spec.name
+    status = model_status(spec, settings, path=path)
     if status.state in ("present", "user-path"):
         if status.location is None:
             raise ModelNotConfigured(f"model {name!r} has no local file: {status.detail}")
@@ -369,23 +374,22 @@ def resolve(name: str, settings: Settings, *, path: str | Path | None = None,
     return _entry(cache, spec)
 
 
-def pull(name: str, settings: Settings, progress: Progress | None = None) -> ModelStatus:
+def pull(name: str | ModelSpec, settings: Settings, progress: Progress | None = None) -> ModelStatus:
     """Provision ``name`` (assemble or download) and return its status."""
-    spec = get_spec(name)
-    if spec.configurable:
-        return model_status(name, settings)
-    resolve(name, settings, progress=progress)
-    return model_status(name, settings)
+    spec = _spec(name)
+    if not spec.configurable:
+        resolve(spec, settings, progress=progress)
+    return model_status(spec, settings)
 
 
-def verify(name: str, settings: Settings, progress: Progress | None = None) -> ModelStatus:
+def verify(name: str | ModelSpec, settings: Settings, progress: Progress | None = None) -> ModelStatus:
     """Re-hash every file of ``name`` where it would load from."""
     return model_status(name, settings, deep=True, progress=progress)
 
 
-def remove_cached(name: str, settings: Settings) -> bool:
+def remove_cached(name: str | ModelSpec, settings: Settings) -> bool:
     """Delete the cached copy of ``name`` (packages are left alone). True if something was removed."""
-    cache = settings.models_dir / get_spec(name).name
+    cache = settings.models_dir / _spec(name).name
     if cache.exists():
         shutil.rmtree(cache)
         return True

