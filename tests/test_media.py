@@ -50,7 +50,7 @@ def test_bad_input_corpus(bad_corpus, capsys):
     for name, path in bad_corpus.items():
         before = _digest(path)
         outcomes = []
-        for op, expected in zip((probe, lambda p: list(frames(p, fps=2, size=128)), audio), EXPECTED[name]):
+        for op, expected in zip((probe, lambda p: list(frames(p, fps=2, size=128)), audio), EXPECTED[name], strict=True):
             try:
                 result = op(path)
                 got = "ok"
