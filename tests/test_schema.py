@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import pytest
 from pydantic import ValidationError
 
@@ -22,7 +20,7 @@ from tools.schema import (
     load_facts,
 )
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "esyncvidstory" / "dev.jsonl"
+from evals.datasets import esync_dev
 
 
 def sample_analysis() -> Analysis:
@@ -59,7 +57,7 @@ def test_spans_reject_reversed_times():
 
 
 def test_fact_sheet_matches_benchmark_records():
-    record = json.loads(DEV.read_text(encoding="utf-8").splitlines()[0])
+    record = json.loads(esync_dev().read_text(encoding="utf-8").splitlines()[0])
     facts = ProductFacts.model_validate(record)
     assert facts.product == record["product"]
     assert facts.facts == record["facts"]
