@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+
 import pytest
 from pydantic import ValidationError
 
+from evals.datasets import esync_dev
 from tools.schema import (
     Analysis,
     Clip,
@@ -19,8 +21,6 @@ from tools.schema import (
     Word,
     load_facts,
 )
-
-from evals.datasets import esync_dev
 
 
 def sample_analysis() -> Analysis:
