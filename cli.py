@@ -23,8 +23,13 @@ app = typer.Typer(help="reelwright: turn live streams, briefs and reference vide
 models_app = typer.Typer(help="List, provision and verify the offline models.", no_args_is_help=True)
 llm_app = typer.Typer(help="Talk to the LLM (embedded llama.cpp or a remote OpenAI-compatible server).",
                       no_args_is_help=True)
+eval_app = typer.Typer(help="Evaluation harnesses (narration; tags, coherence, highlights come later).",
+                       no_args_is_help=True)
+train_app = typer.Typer(help="Rebuild the small learned files shipped in tools/data/.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 app.add_typer(llm_app, name="llm")
+app.add_typer(eval_app, name="eval")
+app.add_typer(train_app, name="train")
 
 out = Console()
 err = Console(stderr=True)
@@ -42,14 +47,18 @@ def _friendly(fn: Callable) -> Callable:
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from evals.datasets import DataError
         from models.provision import ModelError
         from models.registry import UnknownModel
         from models.transports import LLMError
+        from tools.schema import FactsError
 
         try:
             return fn(*args, **kwargs)
-        except (ModelError, UnknownModel, LLMError, UsageError) as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        except (ModelError, UnknownModel, LLMError, UsageError, DataError, FactsError) as exc:
+            from rich.markup import escape
+
+            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -260,6 +269,84 @@ def llm_serve(ctx: typer.Context,
     stop = {signal.SIGINT, signal.SIGTERM}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop)
     signal.sigwait(stop)
+
+
+# -------------------------------------------------------------------------------- eval
+
+
+def _default_dev() -> Path:
+    from evals.datasets import esync_dir
+
+    return esync_dir() / "dev.jsonl"
+
+
+@eval_app.command("narration")
+@_friendly
+def eval_narration(ctx: typer.Context,
+                   data: Annotated[Path, typer.Option(help="JSONL of ads shaped like E-SyncVidStory dev.jsonl.")] = None,
+                   out: Annotated[Path, typer.Option(help="Folder for report.md, report.json and the cache.")] = Path(
+                       "out/eval-narration"),
+                   limit: Annotated[int | None, typer.Option(min=1, help="Only the first N ads.")] = None,
+                   model: Annotated[str | None, typer.Option(help="LLM name (default: REELWRIGHT_LLM_MODEL).")] = None,
+                   storyline: Annotated[str, typer.Option(help="given | generated")] = "given",
+                   examples: Annotated[Path | None, typer.Option(help="JSONL of real ads used as worked examples "
+                                                                       "(default: the shared dev split).")] = None,
+                   parallel: Annotated[int, typer.Option(min=1, max=8, help="Ads narrated at once.")] = 2) -> None:
+    """Narrate every ad of a file and score it against its references and the baselines."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from evals.narration import run_narration_eval
+    from models.llm import get_chat_model
+    from models.loaders import text_embedder
+
+    if storyline not in ("given", "generated"):
+        raise UsageError(f"--storyline must be 'given' or 'generated', not {storyline!r}")
+    from evals.datasets import read_records
+
+    data = data or _default_dev()
+    read_records(data, limit)  # a bad file fails here, in one line, before any model loads
+    base = _settings(ctx)
+    settings = base.model_copy(update={"llm_parallel": max(parallel, base.llm_parallel)})
+    llm = get_chat_model(settings, model=model, temperature=0.2, max_tokens=120)
+    with Progress(TextColumn("narrating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err) as bar:
+        task = bar.add_task("ads", total=None)
+        report = run_narration_eval(data, out, llm=llm, guard_embedder=text_embedder(settings), limit=limit,
+                                    storyline=storyline, examples=examples, parallel=parallel,
+                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+    print((out / "report.md").read_text(encoding="utf-8").split("## Examples")[0])
+    err.print(f"report: {out / 'report.md'} and {out / 'report.json'} ({report['ads']} ads)")
+
+
+# ------------------------------------------------------------------------------- train
+
+
+@train_app.command("storyline")
+@_friendly
+def train_storyline(data: Annotated[Path, typer.Option(help="JSONL of ads (dev.jsonl shape).")] = None,
+                    out: Annotated[Path, typer.Option(help="Where to write the model.")] = Path(
+                        "tools/data/storyline_stats.json")) -> None:
+    """Fit the label-sequence model used by generated storylines."""
+    from evals.datasets import read_records
+    from tools.storyline import StorylineModel
+
+    model = StorylineModel.fit(read_records(data or _default_dev()))
+    model.save(out)
+    print(f"storyline model from {model.ads} ads -> {out}")
+
+
+@train_app.command("guard")
+@_friendly
+def train_guard(data: Annotated[Path, typer.Option(help="JSONL of ads (dev.jsonl shape).")] = None,
+                out: Annotated[Path, typer.Option(help="Where to write the lexicon.")] = Path(
+                    "tools/data/guard_lexicon.json")) -> None:
+    """Learn the fact guard's word lists (generic ad words, checkable terms, background phrases)."""
+    from evals.datasets import read_records
+    from tools.guard import build_lexicon
+
+    lex = build_lexicon(read_records(data or _default_dev()))
+    out.write_text(json.dumps(lex, ensure_ascii=False), encoding="utf-8")
+    print(f"{len(lex['terms'])} terms, {len(lex['generic'])} generic words -> {out}")
 
 
 def main(argv: list[str] | None = None) -> int:

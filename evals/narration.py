@@ -69,6 +69,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
     model = getattr(llm, "model_name", "llm")
     lock = threading.Lock()
     results: dict[int, dict] = {}
+    fresh = {"slots": 0}
 
     def one(i: int, rec: dict) -> dict:
         facts = ProductFacts.model_validate(rec)
@@ -79,6 +80,8 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
             narration = Narration.model_validate_json(cache.read_text(encoding="utf-8"))
         else:
             narration = narrate(facts, story, llm=llm, guard=guard, examples=bank)
+            with lock:
+                fresh["slots"] += len(narration.slots)
             cache.parent.mkdir(parents=True, exist_ok=True)
             tmp = cache.with_suffix(".tmp")
             tmp.write_text(narration.model_dump_json(), encoding="utf-8")
@@ -87,6 +90,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
                 "template": template_baseline(facts, story), "retrieval": retrieval(facts, story)}
 
     done = 0
+    wall = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         futures = {pool.submit(one, i, rec): i for i, rec in enumerate(records)}
         for fut in as_completed(futures):
@@ -95,7 +99,10 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
                 done += 1
                 if progress:
                     progress(done, len(records))
+    wall = time.perf_counter() - wall
     report = _score([results[i] for i in sorted(results)], records, model, storyline, data)
+    report["systems"]["llm+guard"]["slots_per_minute"] = 60 * fresh["slots"] / wall if fresh["slots"] else None
+    report["parallel"] = parallel
     write_report(report, out)
     return report
 
@@ -106,12 +113,10 @@ def _score(items: list[dict], records: list[dict], model: str, storyline: str, d
     hyps: dict[str, dict[str, str]] = {s: {} for s in SYSTEMS}
     per_system: dict[str, dict] = {s: {"len": [], "faith": [], "cov": [], "rep": []} for s in SYSTEMS}
     slots = 0
-    seconds = 0.0
     for item in items:
         rec, story, guard, narr = item["record"], item["story"], item["guard"], item["narration"]
         outputs = {"template": item["template"], "retrieval": item["retrieval"],
                    "llm": [s.raw for s in narr.slots], "llm+guard": [s.text for s in narr.slots]}
-        seconds += narr.seconds
         for k, (clip, slot) in enumerate(zip(rec["clips"], story.slots, strict=True)):
             key = f"{rec.get('id', rec['product'])}#{k}"
             refs[key] = clip.get("narration", "")
@@ -138,7 +143,6 @@ def _score(items: list[dict], records: list[dict], model: str, storyline: str, d
             "repetition": sum(per_system[system]["rep"]) / max(1, len(items)),
         })
         table[system] = row
-    table["llm+guard"]["slots_per_minute"] = 60 * slots / seconds if seconds else None
     return {"data": str(data), "ads": len(items), "slots": slots, "model": model, "storyline": storyline,
             "label_adherence": None, "systems": table,
             "examples": [{"product": it["record"]["product"],
@@ -163,7 +167,8 @@ def write_report(report: dict, out: Path) -> None:
         cells = [f"{row[c]:.4f}" if isinstance(row.get(c), float) else str(row.get(c, "n/a")) for c in _COLUMNS]
         lines.append(f"| {SYSTEMS[system]} | " + " | ".join(cells) + " |")
     spm = report["systems"]["llm+guard"].get("slots_per_minute")
-    lines += ["", f"Throughput (d): {spm:.1f} slots/minute." if spm else "Throughput (d): all from cache.",
+    lines += ["", f"Throughput (d): {spm:.1f} slots/minute with {report.get('parallel', 1)} sequences in parallel."
+              if spm else "Throughput (d): all from cache.",
               "Label adherence: n/a until the speech-tag classifier lands.", "", "## Examples", ""]
     for ex in report["examples"]:
         lines.append(f"**{ex['product']}**")

@@ -170,8 +170,23 @@ def _jieba():
     return jieba
 
 
-def tokens(text: str) -> list[str]:
-    """Words: jieba for Chinese, letters/digits runs for English (lower case)."""
+@lru_cache(maxsize=1)
+def _term_tokenizer():
+    """A jieba tokenizer that keeps product terms whole (玻尿酸, not 玻/尿酸); the global one is untouched."""
+    import jieba
+
+    tok = jieba.Tokenizer()
+    from importlib import resources
+
+    words = resources.files("tools") / "data" / "ingredient_terms.txt"
+    for w in words.read_text(encoding="utf-8").split():
+        tok.add_word(w, freq=20000)
+    return tok
+
+
+def tokens(text: str, terms: bool = False) -> list[str]:
+    """Words: jieba for Chinese (``terms``: keep known product terms whole), lower-case runs for English."""
     if is_chinese(text):
-        return [t for t in _jieba().lcut(text) if t.strip()]
+        cut = _term_tokenizer().lcut if terms else _jieba().lcut
+        return [t for t in cut(text) if t.strip()]
     return re.findall(r"[a-z0-9][a-z0-9'\-]*", text.lower())

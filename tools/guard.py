@@ -138,6 +138,7 @@ def build_lexicon(records: list[dict], generic_share: float = 0.015, background:
              and (not t.isascii() or re.search(r"[A-Z\d]", t))}  # plain English words are not terms
     phrases = sorted({p for r in records for ps in r["facts"].values() for p in ps if 2 <= len(p) <= 30})
     random.Random(0).shuffle(phrases)
+    terms |= set((resources.files("tools") / "data" / "ingredient_terms.txt").read_text(encoding="utf-8").split())
     return {"generic": sorted(generic - terms), "terms": sorted(terms), "background": phrases[:background]}
 
 
@@ -180,6 +181,7 @@ class FactGuard:
         if self.language is None:
             self.language = "zh" if is_chinese(" ".join(corpus)) else "en"
         self.numbers = number_values(corpus)
+        self.percents = {round(n.value, 4) for t in corpus for n in find_numbers(t) if "%" in n.text}
         self.fact_text = " ".join(corpus).lower()
         self._vecs = None
 
@@ -192,7 +194,8 @@ class FactGuard:
     def _number_claims(self, clause: str) -> tuple[list[str], list[str]]:
         problems, evidence = [], []
         for num in find_numbers(clause):
-            if round(num.value, 4) in self.numbers:
+            pool = self.percents if "%" in num.text else self.numbers  # 50% needs a percentage, not "减50"
+            if round(num.value, 4) in pool:
                 evidence += self._phrases_with(num.text.strip()) or [p for p in self.phrases if
                                                                      round(num.value, 4) in number_values([p])][:2]
             else:
@@ -202,7 +205,7 @@ class FactGuard:
     def _terms(self, clause: str) -> list[str]:
         """Specific words: lexicon terms, model codes (HX2471, SPF50) and, in English, proper nouns."""
         lex = _lexicon()
-        found = [t for t in tokens(clause) if len(t) >= 2 and (
+        found = [t for t in tokens(clause, terms=True) if len(t) >= 2 and (
             t in lex["terms"] or t.upper() in lex["terms"] or (re.search(r"[a-z]", t, re.I) and re.search(r"\d", t)))]
         if self.language == "en":
             words = re.findall(r"[A-Za-z][\w'-]*", clause)

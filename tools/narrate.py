@@ -212,7 +212,8 @@ def _evidence(job: _Job, text: str) -> list[Evidence]:
 
 def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str]) -> SlotNarration:
     lang = job.storyline.language
-    fillers = list(dict.fromkeys(assigned + [p for lab in slot.labels for p in facts_for_label(job.clean_facts, lab)]))
+    fillers = list(dict.fromkeys(assigned + [p for lab in slot.labels for p in facts_for_label(job.clean_facts, lab)]
+                                 + [p for ps in job.clean_facts.values() for p in ps]))
     msgs = _slot_messages(job, slot, assigned, previous, seed=slot.index)
     raw = _generate(job, msgs, slot, temperature=0.2)
     attempts = 1

@@ -1,0 +1,74 @@
+"""The narration harness: bad input, metrics, and a real run on 3 ads with the 0.5B model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cli import main
+from evals.datasets import esync_dev, read_records
+from evals.metrics import caption_scores, coverage, fact_idf, repetition
+from tools.guard import FactGuard
+from tools.narrate import Narration
+
+
+def test_caption_metrics_reward_overlap():
+    refs = {"a": "这款精华液质地轻薄，吸收很快。", "b": "姐妹们赶紧入手吧！"}
+    good = caption_scores(refs, {"a": "这款精华液质地轻薄，吸收快。", "b": "姐妹们赶紧入手！"})
+    bad = caption_scores(refs, {"a": "打印机复印很清楚。", "b": "哑铃可以调节重量。"})
+    assert good["BLEU-1"] > bad["BLEU-1"] and good["CIDEr"] > bad["CIDEr"] and good["ROUGE-L"] > bad["ROUGE-L"]
+    assert set(good) >= {"BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-L", "CIDEr"}
+
+
+def test_coverage_and_repetition():
+    facts = {"功效": ["抗初老", "提亮"], "活动优惠": ["双十一"]}
+    idf = fact_idf([{"product": "x", "facts": facts}, {"product": "y", "facts": {"活动优惠": ["双十一"]}}])
+    assert coverage(["抗初老，提亮！"], facts, idf) > coverage(["双十一快来！"], facts, idf) > 0
+    assert repetition(["这款精华真的很好用", "这款精华真的很好用"]) == pytest.approx(0.5, abs=0.1)
+    assert repetition(["这款精华真的很好用", "双十一赶紧下单"]) == 0
+
+
+@pytest.mark.parametrize("content, message", [(None, "cannot read"), ("{oops\n", ":1: not JSON"),
+                                              ('{"product": "x"}\n', 'needs "product"'),
+                                              ('{"product": "x", "facts": {}, "clips": [{"labels": ["产品推荐"], '
+                                               '"chars": [1]}]}\n', '"chars" must be [min, max]')])
+def test_bad_data_file_is_one_line(tmp_path, capsys, content, message):
+    path = tmp_path / "ads.jsonl"
+    if content is not None:
+        path.write_text(content)
+    assert main(["eval", "narration", "--data", str(path), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_real_run_on_three_ads(tmp_path, capsys):
+    records = read_records(esync_dev(), limit=40)[10:13]
+    data = tmp_path / "three.jsonl"
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["eval", "narration", "--data", str(data), "--model", "qwen2.5-coder-0.5b-instruct",
+                 "--out", str(out), "--parallel", "2"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["ads"] == 3 and report["slots"] == sum(len(r["clips"]) for r in records)
+    assert set(report["systems"]) == {"template", "retrieval", "llm", "llm+guard"}
+    d = report["systems"]["llm+guard"]
+    for key in ("BLEU-1", "BLEU-4", "ROUGE-L", "CIDEr", "length_compliance", "unsupported_claim_rate",
+                "unsupported_number_rate", "ad_law_flags_per_100_slots", "coverage", "repetition", "slots_per_minute"):
+        assert key in d, key
+    assert d["unsupported_number_rate"] == 0 and d["unsupported_numbers"] == 0
+    assert d["length_compliance"] >= 0.9
+    assert "| (d) LLM + fact guard |" in (out / "report.md").read_text()
+    # every final line: no number the facts do not have
+    for rec in records:
+        cached = next((out / "cache").rglob(f"{rec['id']}-given.json"))
+        narration = Narration.model_validate_json(cached.read_text())
+        guard = FactGuard(rec["product"], rec["facts"])
+        for slot in narration.slots:
+            assert guard.check(slot.text).unsupported_numbers == [], slot.text
+    # resumable: a second run narrates nothing new
+    capsys.readouterr()
+    assert main(["eval", "narration", "--data", str(data), "--model", "qwen2.5-coder-0.5b-instruct",
+                 "--out", str(out)]) == 0
+    assert "all from cache" in capsys.readouterr().out
