@@ -84,3 +84,34 @@ def test_instructions_hidden_in_facts_are_dropped():
 
 def test_clauses_keep_decimals_together():
     assert split_clauses("只要24.90元，今天下单。Only $24.90, today.") == ["只要24.90元，", "今天下单。", "Only $24.90,", "today."]
+
+
+class _FakeEmbedder:
+    """Every claim looks weakly related, so the judge decides."""
+
+    def passage(self, texts):
+        import numpy as np
+
+        return np.eye(len(texts), 8, dtype=np.float32)
+
+    def query(self, text):
+        import numpy as np
+
+        q = np.zeros(8, dtype=np.float32)
+        q[0] = -0.01  # just below the background: weak, not clearly off-topic
+        return q
+
+
+def test_llm_judge_is_the_second_opinion_on_weak_claims():
+    import json
+
+    from models.llm import get_chat_model
+    from models.settings import Settings
+    from tests.scripted import ScriptedTransport
+
+    t = ScriptedTransport([json.dumps({"supported": False}), json.dumps({"supported": True})])
+    judge = get_chat_model(Settings(), transport=t, model="judge")
+    g = FactGuard("面霜", {"功效": ["保湿滋润"]}, embedder=_FakeEmbedder(), judge=judge)
+    assert not g.check_clause("让皱纹全部消失。").supported
+    assert g.check_clause("皮肤水水润润的。").supported
+    assert "保湿滋润" in t.requests[0]["messages"][0]["content"] and "皱纹" in t.requests[0]["messages"][0]["content"]

@@ -166,12 +166,14 @@ class FactGuard:
         facts: field -> phrases (instructions hidden in them are dropped).
         embedder: a ``models.loaders.TextEmbedder`` for general claims; None skips that check.
         language: "zh" or "en" (auto from the facts when None).
+        judge: an optional chat model asked about general claims the embeddings find weak.
     """
 
     product: str
     facts: dict[str, list[str]]
     embedder: object | None = None
     language: str | None = None
+    judge: object | None = None
     dropped: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -245,9 +247,19 @@ class FactGuard:
             return Claim(text=clause, kind="rhetoric", supported=True)
         score, ev = self._similarity(clause)
         ok = score >= SUPPORT_LOW
+        if self.judge is not None and score < SUPPORT_OK:  # the second opinion decides weak cases
+            ok = self._ask_judge(clause)
+            score = SUPPORT_OK if ok else min(score, SUPPORT_LOW - 1e-3)
         return Claim(text=clause, kind="general", supported=ok, evidence=ev, score=round(score, 4),
                      weak=score < SUPPORT_OK,
                      problems=[] if ok else [f"'{clause.strip()}' is not supported by the facts"])
+
+    def _ask_judge(self, clause: str) -> bool:
+        from prompts import render
+
+        schema = {"type": "object", "required": ["supported"], "properties": {"supported": {"type": "boolean"}}}
+        prompt = render("guard_judge.j2", phrases=[self.product, *self.phrases], claim=clause)
+        return bool(self.judge.structured(prompt, schema, max_tokens=12)["supported"])
 
     def risk_words(self, text: str) -> list[str]:
         rules = _ad_law()["zh" if is_chinese(text) else "en"]
