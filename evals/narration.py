@@ -12,6 +12,7 @@ Each ad's narration is cached under ``OUT/cache/<model>/`` so an interrupted run
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -43,7 +44,8 @@ def _storyline(record: dict, mode: str) -> Storyline:
 
 def _cache_path(out: Path, model: str, record: dict, mode: str) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
-    key = record.get("id") or str(abs(hash(record["product"])))
+    key = record.get("id") or hashlib.sha1(json.dumps(record, ensure_ascii=False, sort_keys=True)
+                                           .encode()).hexdigest()[:16]  # stable across runs
     return out / "cache" / safe / f"{key}-{mode}.json"
 
 

@@ -244,7 +244,7 @@ def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str
                          attempts=attempts, source=source)
 
 
-def _narrate_ad(job: _Job, assignments: list[list[str]]) -> list[str]:
+def _narrate_ad(job: _Job) -> list[str]:
     """All lines in one JSON-schema call (mode="ad")."""
     lang = job.storyline.language
     n = len(job.storyline.slots)
@@ -284,7 +284,7 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
     assignments = assign_facts(storyline, clean)
     results: list[SlotNarration] = []
     if mode == "ad":
-        lines = _narrate_ad(job, assignments)
+        lines = _narrate_ad(job)
         for slot, assigned, line in zip(storyline.slots, assignments, lines, strict=True):
             fillers = assigned + [p for lab in slot.labels for p in facts_for_label(clean, lab)]
             text = guard.repair(line) if guard else line
