@@ -193,9 +193,9 @@ class FactGuard:
         n = needle.lower()
         return [p for p in self.phrases if n in p.lower()][:3] or ([self.product] if n in self.product.lower() else [])
 
-    def _number_claims(self, clause: str) -> tuple[list[str], list[str]]:
+    def _number_claims(self, numbers: list) -> tuple[list[str], list[str]]:
         problems, evidence = [], []
-        for num in find_numbers(clause):
+        for num in numbers:
             pool = self.percents if "%" in num.text else self.numbers  # 50% needs a percentage, not "减50"
             if round(num.value, 4) in pool:
                 evidence += self._phrases_with(num.text.strip()) or [p for p in self.phrases if
@@ -234,14 +234,15 @@ class FactGuard:
         return len(content) == 0
 
     def check_clause(self, clause: str) -> Claim:
-        problems, evidence = self._number_claims(clause)
-        for term in self._terms(clause):
+        numbers, terms = find_numbers(clause), self._terms(clause)  # each computed once: this runs per clause
+        problems, evidence = self._number_claims(numbers)
+        for term in terms:
             if term.lower() in self.fact_text:
                 evidence += self._phrases_with(term)
             else:
                 problems.append(f"'{term}' is not in the facts")
-        if find_numbers(clause) or self._terms(clause):
-            return Claim(text=clause, kind="number" if find_numbers(clause) else "term", supported=not problems,
+        if numbers or terms:
+            return Claim(text=clause, kind="number" if numbers else "term", supported=not problems,
                          evidence=list(dict.fromkeys(evidence)), problems=problems)
         if self._is_rhetoric(clause):
             return Claim(text=clause, kind="rhetoric", supported=True)
