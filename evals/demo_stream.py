@@ -28,7 +28,7 @@ from evals.fixtures import FONT, cached_build, fixtures_dir, photo, real_videos,
 
 __all__ = ["DemoStream", "build_demo_stream", "load_script"]
 
-VERSION = 1
+VERSION = 2
 W, H, FPS = 1280, 720, 25
 LEAD_IN, TAIL = 0.15, 0.40  # seconds of silence before / after each spoken line
 SR = 22050
@@ -131,6 +131,14 @@ def _shot(tmp: Path, i: int, line: dict, seconds: float, presenter_turn: int, st
     return out
 
 
+def _loop_jumps(presenter_turn: int, seconds: float) -> list[float]:
+    """Where a looped presenter clip jumps back to its start (a real cut inside the line's shot)."""
+    _, start, end = _PRESENTER[presenter_turn % len(_PRESENTER)]
+    span = end - start
+    loop = int(span * min(max(seconds / span, 1.0), 2.0) * FPS) / FPS
+    return [k * loop for k in range(1, int(seconds / loop) + 1) if k * loop < seconds - 1 / FPS]
+
+
 def _write_wav(path: Path, samples: np.ndarray) -> None:
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
@@ -149,7 +157,10 @@ def _build(tmp: Path) -> None:
         frames = int(np.ceil((LEAD_IN + len(pcm) / SR + TAIL) * FPS))
         seconds = frames / FPS
         shots.append(_shot(tmp, i, line, seconds, presenter_turn, street_at))
+        if i:
+            boundaries.append(round(t, 3))
         if line["visual"] == "presenter":
+            boundaries += [round(t + j, 3) for j in _loop_jumps(presenter_turn, seconds)]
             presenter_turn += 1
         elif line["visual"] == "street":
             street_at += seconds + 2.0
@@ -159,8 +170,6 @@ def _build(tmp: Path) -> None:
         audio_parts.append(clip)
         truth_lines.append({**line, "index": i, "start": round(t + LEAD_IN, 3),
                             "end": round(t + LEAD_IN + len(pcm) / SR, 3), "shot_start": round(t, 3)})
-        if i:
-            boundaries.append(round(t, 3))
         t += seconds
     _write_wav(tmp / "speech.wav", np.concatenate(audio_parts))
     (tmp / "shots.txt").write_text("".join(f"file '{s.name}'\n" for s in shots))

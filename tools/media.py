@@ -33,7 +33,9 @@ __all__ = [
     "AudioStreamInfo",
     "MediaInfo",
     "Frame",
+    "Thumb",
     "probe",
+    "thumbs",
     "frames",
     "audio",
     "audio_chunks",
@@ -247,7 +249,8 @@ def _target_size(w: int, h: int, size: int | None) -> tuple[int, int]:
 
 
 def frames(path: str | os.PathLike, fps: float | None = 2.0, size: int | None = 384,
-           start: float = 0.0, end: float | None = None) -> Iterator[Frame]:
+           start: float = 0.0, end: float | None = None, *, refs_only: bool | None = None,
+           fast: bool = False) -> Iterator[Frame]:
     """Stream upright RGB frames, sampled at ``fps`` (None: every frame), short side ``size`` px.
 
     When ``fps`` is at most a quarter of the source rate, non-reference frames are not
@@ -260,6 +263,10 @@ def frames(path: str | os.PathLike, fps: float | None = 2.0, size: int | None = 
         size: short side in pixels after downscaling (None: original size).
         start: first timestamp (seconds) to return.
         end: stop after this timestamp (None: to the end).
+        refs_only: decode only reference frames (I/P; skips B-frames). None: when ``fps`` is at
+            most a quarter of the source rate. With ``fps=None`` this keeps every reference frame.
+        fast: skip the in-loop deblocking filter (blockier pictures, ~15 % faster decoding);
+            for analysis at thumbnail size only.
 
     Raises:
         NoVideoStream: the file has only audio.
@@ -274,8 +281,12 @@ def frames(path: str | os.PathLike, fps: float | None = 2.0, size: int | None = 
         vs = c.streams.video[0]
         vs.thread_type = "AUTO"
         rate = float(vs.average_rate or vs.guessed_rate or 0)
-        if fps is not None and rate >= 4 * fps:
+        if refs_only is None:
+            refs_only = fps is not None and rate >= 4 * fps
+        if refs_only:
             vs.codec_context.skip_frame = "NONREF"  # B-frames are never needed at low sample rates
+        if fast:
+            vs.codec_context.options = {"skip_loop_filter": "all"}
         tb = vs.time_base
         t0 = float(vs.start_time * tb) if vs.start_time is not None and tb is not None else 0.0
         if start > 0:
@@ -311,6 +322,66 @@ def frames(path: str | os.PathLike, fps: float | None = 2.0, size: int | None = 
                 raise _decode_error(p, exc) from exc
             return  # a damaged tail ends the stream; what was readable was returned
         if produced == 0 and start == 0 and end is None:
+            raise EmptyMedia(f"{p}: the video stream has no decodable frame")
+
+
+@dataclass(frozen=True)
+class Thumb:
+    t: float  # seconds from the start of the file
+    y: np.ndarray  # luma, about ``rows`` x (rows * aspect), uint8 (not rotated: analysis only)
+    u: np.ndarray  # chroma planes at the same decimation, uint8
+    v: np.ndarray
+
+
+def thumbs(path: str | os.PathLike, max_fps: float = 12.5, rows: int = 48) -> Iterator[Thumb]:
+    """The fastest picture stream for analysis: reference frames only, no deblocking, YUV planes decimated.
+
+    No colour conversion or scaling filter runs: the decoded YUV 4:2:0 planes are
+    subsampled by striding to about ``rows`` lines. About 2.3x the speed of
+    :func:`frames` at thumbnail size. Frames are not rotated (histograms and motion
+    measures do not care).
+
+    Raises:
+        NoVideoStream / VideoOpenError / EmptyMedia: as :func:`frames`.
+    """
+    p = _check_path(path)
+    with _open(p) as c:
+        if not c.streams.video:
+            raise NoVideoStream(f"{p}: has no video stream (audio only?)")
+        vs = c.streams.video[0]
+        vs.thread_type = "AUTO"
+        vs.codec_context.skip_frame = "NONREF"
+        vs.codec_context.options = {"skip_loop_filter": "all"}
+        tb = vs.time_base
+        t0 = float(vs.start_time * tb) if vs.start_time is not None and tb is not None else 0.0
+        step, next_t, produced = 1.0 / max_fps, 0.0, 0
+        try:
+            for frame in _decode(c, vs):
+                if frame.pts is None:
+                    continue
+                t = float(frame.pts * tb) - t0
+                if t + 1e-6 < next_t:
+                    continue
+                next_t = t + step
+                if frame.format.name not in ("yuv420p", "yuvj420p"):
+                    frame = frame.reformat(format="yuv420p")
+                h, w = frame.height, frame.width
+                s = max(2, (h // rows) // 2 * 2)
+                planes = frame.planes
+                y = np.frombuffer(planes[0], np.uint8).reshape(h, planes[0].line_size)
+                u = np.frombuffer(planes[1], np.uint8).reshape(-1, planes[1].line_size)
+                v = np.frombuffer(planes[2], np.uint8).reshape(-1, planes[2].line_size)
+                cols = w // s
+                yield Thumb(max(0.0, t), y[::s, :w:s][:, :cols].copy(), u[::s // 2, ::s // 2][:, :cols].copy(),
+                            v[::s // 2, ::s // 2][:, :cols].copy())
+                produced += 1
+        except MediaError:
+            raise
+        except Exception as exc:
+            if produced == 0:
+                raise _decode_error(p, exc) from exc
+            return
+        if produced == 0:
             raise EmptyMedia(f"{p}: the video stream has no decodable frame")
 
 
