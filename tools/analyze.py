@@ -1,0 +1,262 @@
+"""Analyse a stream's structure once and keep it: speech, shots, scenes, product segments.
+
+Each step is a catalog part keyed by the video's content hash, the step's version and
+what it depends on (model, options, upstream parts, fact sheets). A step already in
+the catalog is loaded, not rerun; a run killed midway resumes at the first missing
+step. Source files are only read.
+
+    >>> with Catalog.open(settings) as cat:                                   # doctest: +SKIP
+    ...     report = analyze("live.mp4", settings, cat, facts=[facts])
+    ...     report.analysis.segments
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from indexes.catalog import Catalog
+from models.settings import Settings
+from tools import asr as asr_mod
+from tools import scenes as scenes_mod
+from tools import segments as seg_mod
+from tools import shots as shots_mod
+from tools.media import NoAudioStream
+from tools.schema import Analysis, ProductFacts, Scene, Segment, Sentence, Shot, Video, Word
+
+__all__ = ["STEPS", "StepReport", "AnalyzeReport", "Progress", "analyze", "load_analysis", "speech_density"]
+
+STEPS = ("asr", "shots", "scenes", "segments")
+
+
+class Progress:
+    """What a caller sees of a run; the CLI draws progress bars from it. All methods optional."""
+
+    def start(self, step: str, total: float | None) -> None:  # total: seconds of media (None: unknown)
+        pass
+
+    def advance(self, step: str, done: float) -> None:
+        pass
+
+    def finish(self, step: str, status: str, seconds: float) -> None:  # status: done | cached | skipped
+        pass
+
+
+@dataclass
+class StepReport:
+    step: str
+    status: str  # "done" (computed now), "cached" (from the catalog), "skipped" (not possible)
+    seconds: float = 0.0
+    note: str = ""
+
+
+@dataclass
+class AnalyzeReport:
+    analysis: Analysis
+    steps: list[StepReport] = field(default_factory=list)
+
+    @property
+    def did_work(self) -> bool:
+        return any(s.status == "done" for s in self.steps)
+
+    def step(self, name: str) -> StepReport | None:
+        return next((s for s in self.steps if s.step == name), None)
+
+
+def _short_hash(data: object) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+
+
+def _versions(opts: asr_mod.AsrOptions, facts: Sequence[ProductFacts]) -> dict[str, str]:
+    # product names only respell words after decoding: one stored transcript serves every fact sheet
+    asr_v = f"{asr_mod.VERSION}-{opts.model}-{opts.language or 'auto'}-b{opts.beam_size}"
+    shots_v = shots_mod.VERSION
+    scenes_v = f"{scenes_mod.VERSION}+shots{shots_v}+asr{asr_v}"
+    facts_key = _short_hash([f.model_dump() for f in facts]) if facts else "nofacts"
+    seg_v = f"{seg_mod.VERSION}+shots{shots_v}+asr{asr_v}+{facts_key}"
+    return {"asr": asr_v, "shots": shots_v, "scenes": scenes_v, "segments": seg_v}
+
+
+def _run_step(report: AnalyzeReport, progress: Progress, step: str, total: float | None,
+              cached: Callable[[], object | None], compute: Callable[[Callable[[float], None]], object],
+              store: Callable[[object, float], None]) -> object:
+    got = cached()
+    if got is not None:
+        progress.finish(step, "cached", 0.0)
+        report.steps.append(StepReport(step, "cached"))
+        return got
+    progress.start(step, total)
+    t0 = time.perf_counter()
+    value = compute(lambda done: progress.advance(step, done))
+    seconds = time.perf_counter() - t0
+    store(value, seconds)
+    progress.finish(step, "done", seconds)
+    report.steps.append(StepReport(step, "done", seconds))
+    return value
+
+
+def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts: Sequence[ProductFacts] = (),
+            asr_options: asr_mod.AsrOptions | None = None, progress: Progress | None = None,
+            force: Sequence[str] = ()) -> AnalyzeReport:
+    """Run every analysis step not yet in the catalog for ``path`` and return the whole analysis.
+
+    Args:
+        path: the video (or audio) file; never modified.
+        settings: models and catalog location.
+        catalog: an open catalog.
+        facts: fact sheets of the products in the stream (segment labels, ASR name spelling).
+        asr_options: model, language, beam size; hotwords default to the product names.
+        progress: receives step starts, progress (seconds of media) and ends.
+        force: steps to recompute even when stored.
+
+    Raises:
+        MediaError (subclasses): the file is not usable media; the message names it.
+        ModelError: a model is missing.
+    """
+    progress = progress or Progress()
+    opts = asr_options or asr_mod.AsrOptions()
+    names = tuple(opts.hotwords) or tuple(n for f in facts for n in f.names)
+    opts = asr_mod.AsrOptions(**{**opts.__dict__, "hotwords": (), "decoder_hotwords": False})
+    video = catalog.add_video(path)
+    src = Path(path)
+    versions = _versions(opts, facts)
+    report = AnalyzeReport(Analysis(video=video))
+
+    def part(step: str):
+        if step in force:
+            return None
+        rec = catalog.get_part(video.id, step, versions[step])
+        return rec
+
+    # speech
+    sentences: list[Sentence] = []
+    language = ""
+    if video.has_audio:
+        def asr_cached():
+            rec = part("asr")
+            return None if rec is None else rec.data
+
+        def asr_compute(tick):
+            try:
+                tr = asr_mod.transcribe(src, settings, opts, progress=tick)
+            except NoAudioStream:
+                return {"language": "", "sentences": [], "note": "no audio stream"}
+            return {"language": tr.language, "language_probability": tr.language_probability,
+                    "words": [w.model_dump() for w in tr.words]}
+
+        data = _run_step(report, progress, "asr", video.duration, asr_cached, asr_compute,
+                         lambda v, s: catalog.put_part(video.id, "asr", versions["asr"], v, model=opts.model,
+                                                       seconds=s))
+        language = data.get("language", "")
+        words = [Word.model_validate(w) for w in data.get("words", [])]
+        if names:
+            words = asr_mod.correct_names(words, names)
+        sentences = asr_mod.split_sentences(words, language)
+    else:
+        report.steps.append(StepReport("asr", "skipped", note="no audio stream: no speech"))
+        progress.finish("asr", "skipped", 0.0)
+
+    # shots (+ the per-frame features scenes and segments reuse)
+    shots: list[Shot] = []
+    feats = None
+    if video.has_video:
+        def shots_cached():
+            rec = part("shots")
+            if rec is None:
+                return None
+            arrays = {n: catalog.get_array(video.id, "shots", versions["shots"], n) for n in rec.arrays}
+            return rec.data, shots_mod.ShotFeatures.from_arrays(arrays, video.duration)
+
+        def shots_compute(tick):
+            res = shots_mod.detect_shots(src, progress=tick)
+            data = {"shots": [s.model_dump() for s in res.shots],
+                    "boundaries": [b.__dict__ for b in res.boundaries]}
+            return data, res.features
+
+        data, feats = _run_step(
+            report, progress, "shots", video.duration, shots_cached, shots_compute,
+            lambda v, s: catalog.put_part(video.id, "shots", versions["shots"], v[0], arrays=v[1].arrays(),
+                                          seconds=s))
+        shots = [Shot.model_validate(s) for s in data["shots"]]
+    else:
+        for step in ("shots", "scenes"):
+            report.steps.append(StepReport(step, "skipped", note="no video stream"))
+            progress.finish(step, "skipped", 0.0)
+
+    # scenes
+    scenes: list[Scene] = []
+    if feats is not None:
+        def scenes_cached():
+            rec = part("scenes")
+            return None if rec is None else rec.data
+
+        data = _run_step(report, progress, "scenes", None, scenes_cached,
+                         lambda tick: [s.model_dump() for s in scenes_mod.group_scenes(shots, feats, sentences)],
+                         lambda v, s: catalog.put_part(video.id, "scenes", versions["scenes"], v, seconds=s))
+        scenes = [Scene.model_validate(s) for s in data]
+
+    # product segments
+    def seg_cached():
+        rec = part("segments")
+        return None if rec is None else rec.data
+
+    def seg_compute(tick):
+        embed = None
+        if sentences:
+            from models.loaders import text_embedder
+
+            embed = text_embedder(settings).passage
+        segs = seg_mod.find_segments(seg_mod.items_from_sentences(sentences), video.duration, embed, facts, shots,
+                                     feats.t if feats is not None else None,
+                                     feats.hist if feats is not None else None)
+        return [s.model_dump() for s in segs]
+
+    data = _run_step(report, progress, "segments", None, seg_cached, seg_compute,
+                     lambda v, s: catalog.put_part(video.id, "segments", versions["segments"], v, seconds=s))
+    segments = [Segment.model_validate(s) for s in data]
+
+    report.analysis = Analysis(video=video, versions=versions, language=language, sentences=sentences,
+                               shots=shots, scenes=scenes, segments=segments)
+    return report
+
+
+def load_analysis(catalog: Catalog, video: Video) -> Analysis | None:
+    """The newest stored analysis of a video (whatever versions), or None when nothing is stored."""
+    out = Analysis(video=video)
+    found = False
+    for step in STEPS:
+        rec = catalog.get_part(video.id, step)
+        if rec is None:
+            continue
+        found = True
+        out.versions[step] = rec.version
+        if step == "asr":
+            out.language = rec.data.get("language", "")
+            words = [Word.model_validate(w) for w in rec.data.get("words", [])]
+            out.sentences = asr_mod.split_sentences(words, out.language)
+        elif step == "shots":
+            out.shots = [Shot.model_validate(s) for s in rec.data["shots"]]
+        elif step == "scenes":
+            out.scenes = [Scene.model_validate(s) for s in rec.data]
+        else:
+            out.segments = [Segment.model_validate(s) for s in rec.data]
+    return out if found else None
+
+
+def speech_density(sentences: Sequence[Sentence], duration: float,
+                   bin_seconds: float = 5.0) -> tuple[np.ndarray, np.ndarray]:
+    """Words per second in bins of ``bin_seconds``: (bin starts, density)."""
+    n = max(1, int(np.ceil(duration / bin_seconds)))
+    counts = np.zeros(n)
+    for s in sentences:
+        for w in s.words or []:
+            counts[min(n - 1, int(w.start // bin_seconds))] += 1
+    return np.arange(n) * bin_seconds, counts / bin_seconds
+
