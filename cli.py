@@ -377,7 +377,7 @@ def _print_summary(report) -> None:
     table = Table(show_header=False, box=None, padding=(0, 2))
     table.add_row("video", escape(Path(a.video.path).name))
     table.add_row("duration", f"{_fmt_time(a.video.duration)} ({a.video.duration:.1f} s)")
-    table.add_row("language", a.language or ("-" if a.video.has_audio else "no audio"))
+    table.add_row("language", a.language or ("no speech heard" if a.video.has_audio else "no audio"))
     table.add_row("sentences", str(len(a.sentences)) + (f" ({sum(len(s.words) for s in a.sentences)} words)"
                                                         if a.sentences else ""))
     table.add_row("shots", f"{len(a.shots)}" + (" (" + ", ".join(f"{n} {k}s" for k, n in sorted(kinds.items()))

@@ -204,3 +204,42 @@ def copy_demo_inputs(dest: Path) -> list[Path]:
     demo = build_demo_stream()
     dest.mkdir(parents=True, exist_ok=True)
     return [Path(shutil.copy2(p, dest)) for p in [demo.video, *demo.facts]]
+
+
+# Picture / sound variations of the demo for long test streams (so no two loops decode alike).
+_VARIANTS = [
+    ("", ""),
+    ("hflip,eq=brightness=0.04", "volume=-3dB"),
+    ("scale=iw*1.06:-2,crop=1280:720,eq=saturation=1.25", "volume=2dB"),
+    ("hflip,eq=contrast=1.1:gamma=0.95", "highpass=f=120"),
+]
+
+
+def long_stream(minutes: float, root: Path | None = None) -> Path:
+    """A stream of about ``minutes`` (>= the demo's length) made by looping varied copies of the demo.
+
+    Four variants (mirrored, zoomed, colour and level changes) are encoded once and
+    then joined without re-encoding; built once and cached.
+    """
+    demo = build_demo_stream(root)
+    loops = max(1, int(round(minutes * 60 / demo.truth["duration"])))
+
+    def build(tmp: Path) -> None:
+        variants = cached_build(root or fixtures_dir(), "demo_variants", VERSION, _build_variants)
+        listing = tmp / "list.txt"
+        listing.write_text("".join(f"file '{variants / f'v{k % len(_VARIANTS)}.mp4'}'\n" for k in range(loops)))
+        run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-movflags", "+faststart",
+                    str(tmp / "stream.mp4")])
+        listing.unlink()
+
+    return cached_build(root or fixtures_dir(), f"long_stream_{loops}x", VERSION, build) / "stream.mp4"
+
+
+def _build_variants(tmp: Path) -> None:
+    src = build_demo_stream().video
+    for k, (vf, af) in enumerate(_VARIANTS):
+        if not vf and not af:
+            shutil.copy2(src, tmp / f"v{k}.mp4")
+            continue
+        run_ffmpeg(["-i", str(src), "-vf", f"{vf},format=yuv420p", "-af", af, "-c:v", "libx264", "-preset", "veryfast",
+                    "-crf", "24", "-g", "50", "-r", str(FPS), "-c:a", "aac", "-b:a", "128k", str(tmp / f"v{k}.mp4")])

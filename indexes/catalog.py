@@ -155,8 +155,8 @@ class Catalog:
         known = self.find_video(p)
         if known is not None:
             return known
+        info = probe(p)  # before anything else: a missing or bad file fails fast with a named error
         st = p.stat()
-        info = probe(p)  # before hashing: a bad file fails fast with a named error
         vid = content_hash(p)
         existing = self.get_video(vid)
         video = existing or Video(

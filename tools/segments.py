@@ -47,7 +47,7 @@ class SegmentParams:
     penalty: float = 6.0  # cost of one more segment, in units of one sentence's spread
     smooth: int = 2  # sentences either side averaged into each sentence's vector (no fact sheets)
     none_score: float = 0.15  # evidence a sentence needs to count for a product rather than chat
-    switch: float = 0.8  # cost of changing product between two sentences
+    switch: float = 0.4  # cost of changing product between two sentences
     visual_weight: float = 0.5  # weight of the on-screen colour cue beside the text
     bin_seconds: float = 10.0  # items for a stream without speech
 
@@ -266,6 +266,7 @@ def _vectors(items: Sequence[Item], text_vecs: np.ndarray | None, frame_t: np.nd
     parts = []
     if text_vecs is not None:
         parts.append(_unit(_smooth(_unit(text_vecs - text_vecs.mean(axis=0)), p.smooth)))
+    if any(it.text for it in items):
         lex, _ = _tfidf([it.text for it in items])
         if lex.any():
             parts.append(_unit(_smooth(_unit(lex), p.smooth)))

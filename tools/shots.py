@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tools.media import probe, thumbs
+from tools.media import container_duration, thumbs
 from tools.schema import Shot
 
 __all__ = ["ShotFeatures", "Boundary", "ShotParams", "frame_features", "find_boundaries", "shots_from_boundaries",
@@ -102,7 +102,7 @@ def frame_features(path: str | os.PathLike, max_fps: float = 12.5,
     import cv2
 
     cv2.setNumThreads(1)
-    duration = probe(path).duration
+    duration = container_duration(path)
     ts, hists, thumbs_, lumas = [], [], [], []
     last = -1.0
     for th in thumbs(path, max_fps=max_fps):
@@ -119,7 +119,7 @@ def frame_features(path: str | os.PathLike, max_fps: float = 12.5,
         hist=np.asarray(hists, dtype=np.float32).reshape(-1, _HIST_SIZE),
         thumb=np.asarray(thumbs_, dtype=np.float32).reshape(-1, _THUMB[0] * _THUMB[1]),
         luma=np.asarray(lumas, dtype=np.float32),
-        duration=duration,
+        duration=max(duration, float(ts[-1]) if ts else 0.0),
     )
 
 
@@ -201,6 +201,18 @@ def _gradual(f: ShotFeatures, p: ShotParams) -> list[Boundary]:
     return out
 
 
+def _fade_or_cut(f: ShotFeatures, c: Boundary, p: ShotParams) -> Boundary:
+    """A 'cut' into or out of a black frame with brighter pictures either side is a fade through black."""
+    lo = int(np.searchsorted(f.t, c.t - 2 * p.grad_lag * 0.6, side="left"))
+    hi = int(np.searchsorted(f.t, c.t + 2 * p.grad_lag * 0.6, side="right")) - 1
+    if hi - lo < 2:
+        return c
+    dark = lo + int(np.argmin(f.luma[lo:hi + 1]))
+    if f.luma[dark] <= p.fade_luma and min(f.luma[lo], f.luma[hi]) > f.luma[dark] + 20 and lo < dark < hi:
+        return Boundary(t=float(f.t[dark]), kind="fade", score=c.score, start=float(f.t[lo]), end=float(f.t[hi]))
+    return c
+
+
 def find_boundaries(f: ShotFeatures, params: ShotParams | None = None) -> list[Boundary]:
     """Cuts and gradual transitions, strongest first when two fall closer than ``min_shot``."""
     p = params or ShotParams()
@@ -212,7 +224,7 @@ def find_boundaries(f: ShotFeatures, params: ShotParams | None = None) -> list[B
             for c in [c for c in cuts if g.start <= c.t <= g.end and c.score < 2 * g.score]:
                 cuts.remove(c)
         merged.append(g)
-    merged += cuts
+    merged += [_fade_or_cut(f, c, p) for c in cuts]
     merged.sort(key=lambda b: -b.score)
     kept: list[Boundary] = []
     for b in merged:

@@ -1,0 +1,104 @@
+"""`reelwright analyze` end to end on the demo stream with the real models, and on bad inputs."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from cli import main
+from evals.shots import score_boundaries
+from tools.asr import wer
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def analysed(demo, tmp_path_factory, real_settings):
+    """The demo stream analysed once into a fresh catalog (real whisper-base, e5-small)."""
+    from indexes.catalog import Catalog
+    from tools.analyze import analyze
+    from tools.schema import load_facts
+
+    home = tmp_path_factory.mktemp("home")
+    (home / "models").symlink_to(real_settings.models_dir)
+    settings = real_settings.model_copy(update={"home": home})
+    facts = [load_facts(f) for f in demo.facts]
+    with Catalog.open(settings) as cat:
+        first = analyze(demo.video, settings, cat, facts=facts)
+        again = analyze(demo.video, settings, cat, facts=facts)
+    return first, again, settings
+
+
+def test_sentences_have_the_scripted_words_at_the_scripted_times(analysed, demo, capsys):
+    a = analysed[0].analysis
+    assert a.language == "en"
+    lines = demo.lines
+    hits = 0
+    for line in lines:  # the recognised sentences spoken during this line's time say its words
+        said = " ".join(s.text for s in a.sentences if s.start < line["end"] and s.end > line["start"])
+        hits += wer(line["text"], said) <= 0.25
+    overall = wer(" ".join(ln["text"] for ln in lines), " ".join(s.text for s in a.sentences))
+    with capsys.disabled():
+        print(f"\ndemo: {hits}/{len(lines)} lines recognised (WER <= 0.25 each); overall WER {overall:.3f} "
+              "(numbers spoken as words count as errors)")
+    assert hits >= 0.85 * len(lines)
+    assert overall <= 0.12
+    texts = " ".join(s.text for s in a.sentences)
+    assert "Aurora Espresso Blend" in texts and "Deep Field Space Poster Set" in texts  # names spelled right
+    assert all(s.words and s.start <= s.words[0].start + 1e-6 for s in a.sentences)
+
+
+def test_shots_scenes_and_product_segments_match_the_truth(analysed, demo):
+    a = analysed[0].analysis
+    shot_score = score_boundaries([s.start for s in a.shots[1:]], demo.truth["shot_boundaries"])
+    assert shot_score.f1 >= 0.9
+    assert a.scenes and a.scenes[0].start == 0 and a.scenes[-1].end == pytest.approx(a.video.duration, abs=0.1)
+    for sc in a.scenes[1:]:  # a scene boundary never cuts a sentence in half
+        assert not any(s.start + 0.25 < sc.start < s.end - 0.25 for s in a.sentences), sc
+    assert len(a.scenes) < len(a.shots)
+    for truth in demo.truth["segments"]:
+        mine = [s for s in a.segments if s.product == truth["product"]]
+        assert len(mine) == 1, f"{truth['product']}: {a.segments}"
+        assert abs(mine[0].start - truth["start"]) <= 20 and abs(mine[0].end - truth["end"]) <= 20
+
+
+def test_a_second_run_does_no_work(analysed):
+    first, again, _ = analysed
+    assert first.did_work and not again.did_work
+    assert {s.status for s in again.steps} == {"cached"}
+    assert again.analysis.model_dump() == first.analysis.model_dump()
+
+
+def test_cli_summary_json_plot_and_nothing_to_do(analysed, demo, tmp_path, capsys):
+    settings = analysed[2]
+    facts = [x for f in demo.facts for x in ("--facts", str(f))]
+    png = tmp_path / "structure.png"
+    assert main(["--home", str(settings.home), "analyze", str(demo.video), *facts, "--plot", str(png)]) == 0
+    text = capsys.readouterr().out
+    assert "nothing to do" in text and "Aurora Espresso Blend" in text
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["--home", str(settings.home), "analyze", str(demo.video), *facts, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {s["status"] for s in data["steps"]} == {"cached"}
+    assert [s["product"] for s in data["segments"] if s["product"]] == ["Aurora Espresso Blend",
+                                                                       "Deep Field Space Poster Set"]
+
+
+def test_bad_inputs_give_one_line_errors_and_no_audio_still_gets_shots(bad_corpus, tmp_path, real_settings, capsys):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "models").symlink_to(real_settings.models_dir)
+    for name in ("zero_byte.mp4", "text_named.mp4", "truncated.mp4", "folder.mp4"):
+        before = bad_corpus[name].stat().st_mtime_ns
+        assert main(["--home", str(home), "analyze", str(bad_corpus[name])]) == 1
+        lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error:") and name in lines[0], lines
+        assert bad_corpus[name].stat().st_mtime_ns == before
+    assert main(["--home", str(home), "analyze", str(bad_corpus["megamind_bugy.avi"]), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sentences"] == [] and len(data["shots"]) >= 3 and data["scenes"]
+    assert any(s["step"] == "asr" and s["status"] == "skipped" for s in data["steps"])
+    assert main(["--home", str(home), "analyze", str(tmp_path / "missing.mp4")]) == 1
+    assert re.search(r"missing\.mp4: no such file", capsys.readouterr().err)
