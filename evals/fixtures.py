@@ -313,6 +313,12 @@ def bad_inputs(root: Path | None = None) -> dict[str, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Build (once) every test fixture; ``--copy-demo DIR`` also copies the demo stream and its facts there."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m evals.fixtures", description=main.__doc__)
+    ap.add_argument("--copy-demo", type=Path, help="copy the demo video and fact sheets into this folder")
+    args = ap.parse_args(argv)
     root = fixtures_dir()
     print("shot set:", shot_boundary_set(root).video)
     print("synthetic:", ", ".join(sorted(synthetic_media(root))))
@@ -320,6 +326,11 @@ def main(argv: list[str] | None = None) -> int:
     from evals.demo_stream import build_demo_stream
 
     print("demo stream:", build_demo_stream(root).video)
+    if args.copy_demo:
+        from evals.demo_stream import copy_demo_inputs
+
+        for path in copy_demo_inputs(args.copy_demo):
+            print("  copied to", path)
     return 0
 
 
