@@ -54,11 +54,12 @@ def _friendly(fn: Callable) -> Callable:
         from models.transports import LLMError
         from tools.media import MediaError
         from tools.schema import FactsError
+        from tools.tags import TagError
 
         try:
             return fn(*args, **kwargs)
         except (ModelError, UnknownModel, LLMError, UsageError, DataError, FactsError, MediaError,
-                CatalogError) as exc:
+                CatalogError, TagError) as exc:
             from rich.markup import escape
 
             err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
@@ -327,7 +328,8 @@ def eval_narration(ctx: typer.Context,
 class _RichProgress:
     """tools.analyze.Progress drawn as one rich bar per step (media seconds, ETA)."""
 
-    LABELS = {"asr": "speech (ASR)", "shots": "shots", "scenes": "scenes", "segments": "product segments"}
+    LABELS = {"asr": "speech (ASR)", "shots": "shots", "scenes": "scenes", "segments": "product segments",
+              "tags": "speech tags"}
 
     def __init__(self, bar):
         self.bar = bar
@@ -384,6 +386,13 @@ def _print_summary(report) -> None:
                                                  + ")" if kinds else "") if a.video.has_video else "no video")
     table.add_row("scenes", str(len(a.scenes)) if a.video.has_video else "no video")
     table.add_row("segments", str(len(a.segments)))
+    tagged = [max(s.tags, key=s.tags.get) for s in a.sentences if s.tags]
+    if tagged:
+        counts: dict[str, int] = {}
+        for t in tagged:
+            counts[t] = counts.get(t, 0) + 1
+        top = sorted(counts.items(), key=lambda kv: -kv[1])[:6]
+        table.add_row("speech tags", f"{len(tagged)} sentences; top tags: " + ", ".join(f"{t} {n}" for t, n in top))
     out.print(table)
     seg = Table("#", "from", "to", "product", "confidence", box=None, padding=(0, 2))
     for s in a.segments:
@@ -416,7 +425,7 @@ def analyze_cmd(ctx: typer.Context,
                 plot: Annotated[Path | None, typer.Option(help="Also draw the structure timeline to this PNG.")] = None,
                 as_json: Annotated[bool, typer.Option("--json", help="Print the analysis as JSON.")] = False,
                 force: Annotated[list[str] | None, typer.Option(
-                    help="Recompute this step even if stored (asr, shots, scenes, segments).")] = None) -> None:
+                    help="Recompute this step even if stored (asr, shots, scenes, segments, tags).")] = None) -> None:
     """Analyse a stream's structure: speech, shots, scenes, product segments (stored; reruns are free)."""
     from rich.progress import (
         BarColumn,
@@ -489,6 +498,84 @@ def train_guard(data: Annotated[Path, typer.Option(help="JSONL of ads (dev.jsonl
     lex = build_lexicon(read_records(data or _default_dev()))
     out.write_text(json.dumps(lex, ensure_ascii=False), encoding="utf-8")
     print(f"{len(lex['terms'])} terms, {len(lex['generic'])} generic words -> {out}")
+
+
+@train_app.command("tags")
+@_friendly
+def train_tags(ctx: typer.Context,
+               data: Annotated[Path, typer.Option(help="JSONL of ads (dev.jsonl shape).")] = None,
+               teacher: Annotated[bool, typer.Option(help="First have the LLM write new tag sentences "
+                                                          "(about 10 minutes with the 1.5B model).")] = False,
+               per_tag: Annotated[int, typer.Option(min=2, max=40, help="Teacher sentences per tag and "
+                                                                          "language.")] = 10,
+               out: Annotated[Path, typer.Option(help="Where to write the model.")] = None) -> None:
+    """Train the speech-tag model (real ad clips + LLM teacher sentences + the taxonomy's examples)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from evals.datasets import read_records
+    from evals.tags import TEACHER, read_teacher
+    from models.loaders import text_embedder
+    from tools.tags import DEFAULT_MODEL, fit, groups, teacher_sentences, training_set
+
+    settings = _settings(ctx)
+    records = read_records(data or _default_dev())
+    if teacher:
+        from models.llm import get_chat_model
+
+        llm = get_chat_model(settings, temperature=0.8, max_tokens=500, seed=7)
+        with Progress(TextColumn("teacher sentences"), BarColumn(), MofNCompleteColumn(), console=err) as bar:
+            task = bar.add_task("", total=None)
+            rows = teacher_sentences(llm, per_tag=per_tag,
+                                     progress=lambda k, n: bar.update(task, completed=k, total=n))
+        tmp = TEACHER.with_suffix(".tmp")
+        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        tmp.replace(TEACHER)
+        err.print(f"{len(rows)} teacher sentences -> {TEACHER}")
+    rows = read_teacher()
+    train = training_set(records, rows, groups())
+    vectors = text_embedder(settings).passage(train.texts)
+    model = fit(train, vectors, groups())
+    path = model.save(out or DEFAULT_MODEL)
+    print(f"tag model from {model.meta['real']} ad clips + {model.meta['teacher']} teacher/taxonomy sentences -> "
+          f"{path} ({path.stat().st_size // 1024} KB)")
+
+
+@eval_app.command("tags")
+@_friendly
+def eval_tags(ctx: typer.Context,
+              data: Annotated[Path, typer.Option(help="JSONL of ads shaped like E-SyncVidStory dev.jsonl.")] = None,
+              cv: Annotated[int | None, typer.Option(min=2, max=10, help="Retrain per fold, products held out "
+                                                                         "(default: 5 on the training file, "
+                                                                         "else the shipped model).")] = None,
+              limit: Annotated[int | None, typer.Option(min=1, help="Only the first N ads.")] = None,
+              out_dir: Annotated[Path | None, typer.Option("--out", help="Also write report.json here.")] = None
+              ) -> None:
+    """Speech-tag accuracy: top-1, micro/macro F1, per label, sentences per second."""
+    from evals.datasets import read_records
+    from evals.tags import evaluate
+    from models.loaders import text_embedder
+
+    data = data or _default_dev()
+    records = read_records(data, limit)
+    if cv is None and data.resolve() == _default_dev().resolve():
+        cv = 5  # the model was trained on this file: only products held out are a fair test
+    report = evaluate(records, text_embedder(_settings(ctx)).passage, cv=cv)
+    table = Table("label", "F1", "support", title=f"speech tags on {data.name}: {report['sentences']} clips of "
+                  f"{report['ads']} ads ({report['mode']})")
+    for name, row in sorted(report["per_label"].items(), key=lambda kv: -kv[1]["support"]):
+        table.add_row(name, f"{row['f1']:.3f}", str(row["support"]))
+    summary = Table(show_header=False, box=None)
+    summary.add_row("top-1 accuracy", f"{report['top1']:.3f}")
+    summary.add_row("micro F1", f"{report['micro_f1']:.3f}")
+    summary.add_row("macro F1", f"{report['macro_f1']:.3f}")
+    summary.add_row("sentences/s", f"{report['sentences_per_second']:.0f} (e5 embedding included)")
+    out.print(summary)
+    out.print(table)
+    if out_dir is not None:
+        out_path = out_dir / "report.json"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        out_path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        err.print(f"report: {out_path}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,7 +34,7 @@ from tools.schema import Analysis, ProductFacts, Scene, Segment, Sentence, Shot,
 
 __all__ = ["STEPS", "StepReport", "AnalyzeReport", "Progress", "analyze", "load_analysis", "speech_density"]
 
-STEPS = ("asr", "shots", "scenes", "segments")
+STEPS = ("asr", "shots", "scenes", "segments", "tags")
 
 
 class Progress:
@@ -225,13 +225,19 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         rec = part("segments")
         return None if rec is None else rec.data
 
-    def seg_compute(tick):
-        embed = None
-        if sentences:
-            from models.loaders import text_embedder
+    memo: dict[str, np.ndarray] = {}
 
-            embed = text_embedder(settings).passage
-        segs = seg_mod.find_segments(seg_mod.items_from_sentences(sentences), video.duration, embed, facts, shots,
+    def embed(texts: list[str]) -> np.ndarray:  # segments and tags embed the same sentences: once
+        from models.loaders import text_embedder
+
+        todo = list(dict.fromkeys(t for t in texts if t not in memo))
+        if todo:
+            memo.update(zip(todo, text_embedder(settings).passage(todo), strict=True))
+        return np.stack([memo[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+
+    def seg_compute(tick):
+        segs = seg_mod.find_segments(seg_mod.items_from_sentences(sentences), video.duration,
+                                     embed if sentences else None, facts, shots,
                                      feats.t if feats is not None else None,
                                      feats.hist if feats is not None else None)
         return [s.model_dump() for s in segs]
@@ -240,9 +246,42 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
                      lambda v, s: catalog.put_part(video.id, "segments", versions["segments"], v, seconds=s))
     segments = [Segment.model_validate(s) for s in data]
 
+    # speech tags (21, multi-label), with the fact sheet of the product segment each sentence is in
+    if sentences:
+        from tools import tags as tags_mod
+
+        model = tags_mod.TagModel.load()
+        tags_v = f"{tags_mod.VERSION}+{model.meta.get('digest', 'x')}+{versions['segments']}"
+        versions["tags"] = tags_v
+        by_name = {f.product: f.facts for f in facts}
+
+        def tags_cached():
+            rec = None if "tags" in force else catalog.get_part(video.id, "tags", tags_v)
+            return None if rec is None else rec.data
+
+        def tags_compute(tick):
+            texts = [s.text for s in sentences]
+            sheets = [by_name.get(_segment_at(segments, (s.start + s.end) / 2)) for s in sentences]
+            scores = model.predict(texts, embed, sheets)
+            return [{model.tags[k]: round(float(v), 3) for k, v in enumerate(row) if v >= 0.05} for row in scores]
+
+        data = _run_step(report, progress, "tags", None, tags_cached, tags_compute,
+                         lambda v, s: catalog.put_part(video.id, "tags", tags_v, v, seconds=s))
+        sentences = [s.model_copy(update={"tags": t}) for s, t in zip(sentences, data, strict=True)]
+    else:
+        report.steps.append(StepReport("tags", "skipped", note="no speech"))
+        progress.finish("tags", "skipped", 0.0)
+
     report.analysis = Analysis(video=video, versions=versions, language=language, sentences=sentences,
                                shots=shots, scenes=scenes, segments=segments)
     return report
+
+
+def _segment_at(segments: Sequence[Segment], t: float) -> str | None:
+    for seg in segments:
+        if seg.start <= t <= seg.end:
+            return seg.product
+    return None
 
 
 def load_analysis(catalog: Catalog, video: Video) -> Analysis | None:
@@ -263,8 +302,10 @@ def load_analysis(catalog: Catalog, video: Video) -> Analysis | None:
             out.shots = [Shot.model_validate(s) for s in rec.data["shots"]]
         elif step == "scenes":
             out.scenes = [Scene.model_validate(s) for s in rec.data]
-        else:
+        elif step == "segments":
             out.segments = [Segment.model_validate(s) for s in rec.data]
+        elif len(rec.data) == len(out.sentences):
+            out.sentences = [s.model_copy(update={"tags": t}) for s, t in zip(out.sentences, rec.data, strict=True)]
     return out if found else None
 
 

@@ -20,6 +20,7 @@ _TRANSITION_COLOURS = {"cut": "#333333", "dissolve": "#1f77b4", "fade": "#9467bd
 def plot_structure(analysis: Analysis, out: str | os.PathLike, title: str | None = None) -> Path:
     """Draw the timeline and write it to ``out`` (PNG, written atomically)."""
     import matplotlib
+    import matplotlib.patches
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -32,9 +33,9 @@ def plot_structure(analysis: Analysis, out: str | os.PathLike, title: str | None
             font_manager.fontManager.addfont(f)
             plt.rcParams["font.sans-serif"] = ["Noto Sans CJK JP", "DejaVu Sans"]
     duration = max(analysis.video.duration, 1e-3)
-    fig, axes = plt.subplots(4, 1, figsize=(14, 4.6), sharex=True,
-                             gridspec_kw={"height_ratios": [1, 1, 1.2, 1.4], "hspace": 0.15})
-    ax_shots, ax_scenes, ax_segs, ax_speech = axes
+    fig, axes = plt.subplots(5, 1, figsize=(14, 5.6), sharex=True,
+                             gridspec_kw={"height_ratios": [1, 1, 1.2, 1.2, 1.4], "hspace": 0.15})
+    ax_shots, ax_scenes, ax_segs, ax_tags, ax_speech = axes
     palette = plt.get_cmap("tab20")
 
     for i, s in enumerate(analysis.shots):
@@ -59,6 +60,22 @@ def plot_structure(analysis: Analysis, out: str | os.PathLike, title: str | None
                          color="black" if s.product else "#555555")
     ax_segs.set_ylabel(f"segments\n({len(analysis.segments)})", rotation=0, ha="right", va="center")
 
+    tagged = [(s, max(s.tags, key=s.tags.get)) for s in analysis.sentences if s.tags]
+    if tagged:
+        from tools.tags import tag_ids
+
+        ids = tag_ids()
+        tab = plt.get_cmap("tab20b")
+        used: dict[str, object] = {}
+        for s, tag in tagged:
+            colour = tab(ids.index(tag) % 20)
+            used.setdefault(tag, colour)
+            ax_tags.barh(0, max(s.duration, 0.3), left=s.start, height=0.8, color=colour, edgecolor="none")
+        handles = [matplotlib.patches.Patch(color=c, label=t) for t, c in used.items()]
+        ax_tags.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.6), fontsize=6, frameon=False,
+                       ncol=1 + len(handles) // 12)
+    ax_tags.set_ylabel("speech tags", rotation=0, ha="right", va="center")
+
     if analysis.sentences:
         t, density = speech_density(analysis.sentences, duration)
         ax_speech.fill_between(t, density, step="post", color="#2ca02c", alpha=0.6)
@@ -67,7 +84,7 @@ def plot_structure(analysis: Analysis, out: str | os.PathLike, title: str | None
         ax_speech.text(duration / 2, 0.5, "no speech", ha="center", va="center", color="#888888")
     ax_speech.set_ylabel("words/s", rotation=0, ha="right", va="center")
 
-    for ax in (ax_shots, ax_scenes, ax_segs):
+    for ax in (ax_shots, ax_scenes, ax_segs, ax_tags):
         ax.set_yticks([])
         ax.set_ylim(-0.5, 0.5)
     for ax in axes:
