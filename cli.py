@@ -52,6 +52,7 @@ def _friendly(fn: Callable) -> Callable:
         from models.provision import ModelError
         from models.registry import UnknownModel
         from models.transports import LLMError
+        from tools.coherence import CoherenceError
         from tools.media import MediaError
         from tools.schema import FactsError
         from tools.tags import TagError
@@ -59,7 +60,7 @@ def _friendly(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except (ModelError, UnknownModel, LLMError, UsageError, DataError, FactsError, MediaError,
-                CatalogError, TagError) as exc:
+                CatalogError, TagError, CoherenceError) as exc:
             from rich.markup import escape
 
             err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
@@ -576,6 +577,46 @@ def eval_tags(ctx: typer.Context,
         out_dir.mkdir(parents=True, exist_ok=True)
         out_path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         err.print(f"report: {out_path}")
+
+
+@train_app.command("coherence")
+@_friendly
+def train_coherence(ctx: typer.Context,
+                    data: Annotated[Path, typer.Option(help="JSONL of ads (dev.jsonl shape).")] = None,
+                    out: Annotated[Path, typer.Option(help="Where to write the model.")] = None) -> None:
+    """Train the clip-pair coherence scorer on adjacent vs other clip pairs of real ads."""
+    from evals.datasets import read_records
+    from models.loaders import text_embedder
+    from tools.coherence import DEFAULT_MODEL, CoherenceModel
+
+    records = read_records(data or _default_dev())
+    embed = text_embedder(_settings(ctx)).passage
+    ads = [[c.get("narration") or "" for c in r["clips"]] for r in records]
+    model = CoherenceModel.fit(ads, [embed(t) for t in ads])
+    path = model.save(out or DEFAULT_MODEL)
+    print(f"coherence model from {len(ads)} ads -> {path}")
+
+
+@eval_app.command("coherence")
+@_friendly
+def eval_coherence(ctx: typer.Context,
+                   data: Annotated[Path, typer.Option(help="JSONL of ads (dev.jsonl shape).")] = None,
+                   cv: Annotated[int | None, typer.Option(min=2, max=10, help="Retrain per fold, products held "
+                                                                              "out (default: 5 on the training "
+                                                                              "file, else the shipped model).")] = None,
+                   limit: Annotated[int | None, typer.Option(min=1, help="Only the first N ads.")] = None) -> None:
+    """Pairwise AUC: each clip's true next clip against the other clips of the same ad."""
+    from evals.coherence import evaluate
+    from evals.datasets import read_records
+    from models.loaders import text_embedder
+
+    data = data or _default_dev()
+    records = read_records(data, limit)
+    if cv is None and data.resolve() == _default_dev().resolve():
+        cv = 5
+    report = evaluate(records, text_embedder(_settings(ctx)).passage, cv=cv)
+    print(f"coherence on {data.name}: {report['ads']} ads, {report['pairs']} (next, other) pairs, "
+          f"{report['mode']}: AUC {report['auc']:.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:
