@@ -64,6 +64,20 @@ def test_shots_scenes_and_product_segments_match_the_truth(analysed, demo):
         assert abs(mine[0].start - truth["start"]) <= 20 and abs(mine[0].end - truth["end"]) <= 20
 
 
+def test_every_sentence_gets_speech_tags(analysed, demo):
+    from tools.tags import group_of
+
+    a = analysed[0].analysis
+    assert a.sentences and all(s.tags for s in a.sentences)
+    assert all(0 < v <= 1 for s in a.sentences for v in s.tags.values())
+    right = 0
+    for line in demo.lines:  # the sentence spoken in the middle of the line: its top tag's benchmark label
+        mid = (line["start"] + line["end"]) / 2
+        s = next((s for s in a.sentences if s.start <= mid <= s.end + 0.3), None)
+        right += s is not None and group_of(max(s.tags, key=s.tags.get)) == group_of(line["tag"])
+    assert right >= 0.5 * len(demo.lines)
+
+
 def test_a_second_run_does_no_work(analysed):
     first, again, _ = analysed
     assert first.did_work and not again.did_work

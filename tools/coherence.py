@@ -103,6 +103,7 @@ class CoherenceModel:
         os.close(fd)
         np.savez_compressed(tmp, pos_w=self.pos_w, pos_b=np.float32(self.pos_b), w=self.w, b=np.float32(self.b),
                             version=np.array(VERSION))
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         return path
 

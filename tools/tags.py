@@ -188,6 +188,7 @@ class TagModel:
                             group_w=self.group_w.astype(np.float16), group_b=self.group_b,
                             tag_w=self.tag_w.astype(np.float16), tag_b=self.tag_b,
                             meta=np.array(json.dumps(self.meta, ensure_ascii=False)))
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         return path
 
