@@ -330,7 +330,7 @@ class _RichProgress:
     """tools.analyze.Progress drawn as one rich bar per step (media seconds, ETA)."""
 
     LABELS = {"asr": "speech (ASR)", "shots": "shots", "scenes": "scenes", "segments": "product segments",
-              "tags": "speech tags"}
+              "tags": "speech tags", "clips": "clips + vector index"}
 
     def __init__(self, bar):
         self.bar = bar
@@ -387,6 +387,8 @@ def _print_summary(report) -> None:
                                                  + ")" if kinds else "") if a.video.has_video else "no video")
     table.add_row("scenes", str(len(a.scenes)) if a.video.has_video else "no video")
     table.add_row("segments", str(len(a.segments)))
+    if a.clips:
+        table.add_row("clips", f"{len(a.clips)} (searchable: reelwright search \"...\")")
     tagged = [max(s.tags, key=s.tags.get) for s in a.sentences if s.tags]
     if tagged:
         counts: dict[str, int] = {}
@@ -426,7 +428,7 @@ def analyze_cmd(ctx: typer.Context,
                 plot: Annotated[Path | None, typer.Option(help="Also draw the structure timeline to this PNG.")] = None,
                 as_json: Annotated[bool, typer.Option("--json", help="Print the analysis as JSON.")] = False,
                 force: Annotated[list[str] | None, typer.Option(
-                    help="Recompute this step even if stored (asr, shots, scenes, segments, tags).")] = None) -> None:
+                    help="Recompute this step even if stored (asr, shots, scenes, segments, tags, clips).")] = None) -> None:
     """Analyse a stream's structure: speech, shots, scenes, product segments (stored; reruns are free)."""
     from rich.progress import (
         BarColumn,
@@ -468,6 +470,40 @@ def analyze_cmd(ctx: typer.Context,
     _print_summary(report)
     if plot is not None:
         out.print(f"plot: {plot}")
+
+
+@app.command("search")
+@_friendly
+def search_cmd(ctx: typer.Context,
+               query: Annotated[str, typer.Argument(help="What the clip should show or say.")],
+               k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many clips.")] = 5,
+               product: Annotated[str | None, typer.Option(help="Only clips of this product.")] = None,
+               tag: Annotated[list[str] | None, typer.Option(help="Prefer clips with this speech tag.")] = None,
+               min_duration: Annotated[float, typer.Option(min=0, help="Only clips at least this long (s).")] = 0.0,
+               as_json: Annotated[bool, typer.Option("--json", help="Print the hits as JSON.")] = False) -> None:
+    """Find clips in the analysed library by meaning, with the reasons each one matched."""
+    from rich.markup import escape
+
+    from indexes.catalog import Catalog
+    from tools.search import search_clips
+
+    settings = _settings(ctx)
+    with Catalog.open(settings) as cat:
+        hits = search_clips(query, settings, cat, k=k, product=product, tags=tag or [], min_duration=min_duration)
+        names = {v.id: Path(v.path).name for v in cat.videos()}
+    if as_json:
+        print(json.dumps([{"clip": h.clip.model_dump(mode="json"), "score": h.score, "reasons": h.reasons}
+                          for h in hits], ensure_ascii=False))
+        return
+    if not hits:
+        out.print("no clips: analyse a video first (reelwright analyze VIDEO)")
+        return
+    table = Table("score", "video", "time", "text", "why")
+    for h in hits:
+        c = h.clip
+        table.add_row(f"{h.score:.2f}", escape(names.get(c.video_id, c.video_id[:12])),
+                      f"{_fmt_time(c.start)}-{_fmt_time(c.end)}", escape(c.text[:70]), escape("; ".join(h.reasons)))
+    out.print(table)
 
 
 # ------------------------------------------------------------------------------- train

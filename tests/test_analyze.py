@@ -78,6 +78,26 @@ def test_every_sentence_gets_speech_tags(analysed, demo):
     assert right >= 0.5 * len(demo.lines)
 
 
+def test_clips_are_stored_and_found_by_meaning(analysed):
+    from indexes.catalog import Catalog
+    from tools.search import search_clips
+
+    a = analysed[0].analysis
+    settings = analysed[2]
+    assert a.clips and all(c.end > c.start for c in a.clips) and a.clips[0].start == 0
+    assert all(a.clips[i].end <= a.clips[i + 1].start + 1e-6 for i in range(len(a.clips) - 1))
+    queries = {"grinding coffee beans for a double espresso": "Aurora Espresso Blend",
+               "chocolate and caramel taste with low bitterness": "Aurora Espresso Blend",
+               "big prints of galaxies to hang on the wall": "Deep Field Space Poster Set"}
+    with Catalog.open(settings) as cat:
+        for query, product in queries.items():
+            hits = search_clips(query, settings, cat, k=3)
+            assert hits and hits[0].clip.product == product, (query, [(h.clip.text, h.reasons) for h in hits])
+            assert hits[0].reasons and hits[0].score >= hits[-1].score
+        only = search_clips("price", settings, cat, k=5, product="Deep Field Space Poster Set", tags=["price"])
+        assert only and all(h.clip.product == "Deep Field Space Poster Set" for h in only)
+
+
 def test_a_second_run_does_no_work(analysed):
     first, again, _ = analysed
     assert first.did_work and not again.did_work

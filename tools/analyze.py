@@ -34,7 +34,7 @@ from tools.schema import Analysis, ProductFacts, Scene, Segment, Sentence, Shot,
 
 __all__ = ["STEPS", "StepReport", "AnalyzeReport", "Progress", "analyze", "load_analysis", "speech_density"]
 
-STEPS = ("asr", "shots", "scenes", "segments", "tags")
+STEPS = ("asr", "shots", "scenes", "segments", "tags", "clips")
 
 
 class Progress:
@@ -274,6 +274,34 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
 
     report.analysis = Analysis(video=video, versions=versions, language=language, sentences=sentences,
                                shots=shots, scenes=scenes, segments=segments)
+
+    # clips: stored in the catalog, their words' vectors in the library's Faiss index
+    from tools import clips as clips_mod
+    from tools.search import text_index
+
+    clips_v = f"{clips_mod.VERSION}+{versions.get('tags', versions['segments'])}+{versions['scenes'] if scenes else ''}"
+    versions["clips"] = clips_v
+
+    def clips_cached():
+        rec = None if "clips" in force else catalog.get_part(video.id, "clips", clips_v)
+        return None if rec is None else rec.data
+
+    def clips_compute(tick):
+        built = clips_mod.build_clips(report.analysis)
+        index = text_index(settings)
+        index.remove([c.id for c in catalog.list_clips(video.id)])
+        spoken = [c for c in built if c.text]
+        if spoken:
+            index.add([c.id for c in spoken], embed([c.text for c in spoken]))
+        index.save()
+        catalog.put_clips(video.id, [c.model_copy(update={"vectors": {"text": c.id}} if c.text else {})
+                                     for c in built])
+        return {"clips": len(built), "indexed": len(spoken)}
+
+    _run_step(report, progress, "clips", None, clips_cached, clips_compute,
+              lambda v, s: catalog.put_part(video.id, "clips", clips_v, v, seconds=s))
+    report.analysis.clips = catalog.list_clips(video.id)
+    report.analysis.versions = versions
     return report
 
 
@@ -304,6 +332,8 @@ def load_analysis(catalog: Catalog, video: Video) -> Analysis | None:
             out.scenes = [Scene.model_validate(s) for s in rec.data]
         elif step == "segments":
             out.segments = [Segment.model_validate(s) for s in rec.data]
+        elif step == "clips":
+            out.clips = catalog.list_clips(video.id)
         elif len(rec.data) == len(out.sentences):
             out.sentences = [s.model_copy(update={"tags": t}) for s, t in zip(out.sentences, rec.data, strict=True)]
     return out if found else None

@@ -1,0 +1,67 @@
+"""Clips: the usable spans of footage an ad is cut from, built from scenes and speech.
+
+A clip is a scene, split at sentence boundaries when longer than ``max_len`` (never
+inside a sentence), with the sentences spoken in it, their strongest speech tags, and
+the product of the segment it falls in. Clips without video (an audio file) follow the
+sentences instead of scenes.
+
+    >>> clips = build_clips(analysis)                                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tools.schema import Analysis, Clip, Segment, Sentence
+
+__all__ = ["build_clips", "VERSION"]
+
+VERSION = "1"
+
+
+def _cut_points(start: float, end: float, sentences: Sequence[Sentence], max_len: float) -> list[float]:
+    """Split start..end into pieces of at most ~max_len, only between sentences."""
+    gaps = [(a.end + b.start) / 2 for a, b in zip(sentences, sentences[1:], strict=False) if start < a.end and b.start < end]
+    points, last = [], start
+    for g in gaps:
+        if g - last >= max_len:
+            points.append(g)
+            last = g
+    return [p for p in points if start < p < end]
+
+
+def _product_at(segments: Sequence[Segment], t: float) -> str | None:
+    return next((s.product for s in segments if s.start <= t <= s.end), None)
+
+
+def build_clips(analysis: Analysis, max_len: float = 15.0, min_len: float = 1.0) -> list[Clip]:
+    """Clips of an analysed video, in time order, with ids ``<video id[:12]>-<n>``."""
+    a = analysis
+    spans: list[tuple[float, float, list[int]]] = []
+    if a.scenes:
+        for sc in a.scenes:
+            edges = [sc.start, *_cut_points(sc.start, sc.end, a.sentences, max_len), sc.end]
+            spans += [(x, y, sc.shots) for x, y in zip(edges[:-1], edges[1:], strict=True)]
+    elif a.sentences:
+        spans = [(s.start, s.end, []) for s in a.sentences]
+    else:
+        spans = [(0.0, a.video.duration, [])]
+    out: list[Clip] = []
+    for start, end, shots in spans:
+        if end - start < min_len and out:
+            prev = out[-1]
+            out[-1] = prev.model_copy(update={"end": round(end, 3)})
+            continue
+        said = [i for i, s in enumerate(a.sentences) if s.start < end and s.end > start
+                and min(s.end, end) - max(s.start, start) >= 0.5 * min(s.duration, end - start)]
+        tags: dict[str, float] = {}
+        for i in said:
+            for t, v in a.sentences[i].tags.items():
+                tags[t] = max(tags.get(t, 0.0), v)
+        shot_ids = [k for k in shots if a.shots and a.shots[k].start < end and a.shots[k].end > start] if shots else []
+        out.append(Clip(id=f"{a.video.id[:12]}-{len(out)}", video_id=a.video.id, start=round(start, 3),
+                        end=round(end, 3), product=_product_at(a.segments, (start + end) / 2),
+                        text=" ".join(a.sentences[i].text for i in said) if a.language != "zh"
+                        else "".join(a.sentences[i].text for i in said),
+                        sentences=said, shots=shot_ids, tags={t: round(v, 3) for t, v in tags.items()}))
+    return out

@@ -1,0 +1,83 @@
+"""Material retrieval: find clips in the library by what they show and say, with the reasons.
+
+    >>> hits = search_clips("close-up of the product being applied", settings, catalog, k=5)  # doctest: +SKIP
+    >>> hits[0].clip.product, hits[0].reasons                                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexes.catalog import Catalog
+from indexes.vectors import VectorIndex
+from models.settings import Settings
+from tools.schema import Clip
+
+__all__ = ["ClipHit", "search_clips", "text_index", "TEXT_DIM"]
+
+TEXT_DIM = 384
+
+
+@dataclass
+class ClipHit:
+    clip: Clip
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+def text_index(settings: Settings) -> VectorIndex:
+    """The library's text-vector index (e5-small of each clip's words), beside the catalog."""
+    return VectorIndex.open(Path(settings.home) / "vectors", "text", TEXT_DIM)
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]{4,}|[\u4e00-\u9fff]{2}", text.lower())}
+
+
+def search_clips(query: str, settings: Settings, catalog: Catalog, k: int = 5, product: str | None = None,
+                 tags: Sequence[str] = (), min_duration: float = 0.0, video_id: str | None = None) -> list[ClipHit]:
+    """Clips ranked by meaning (e5 cosine of the query and the clip's words), filtered and explained.
+
+    Args:
+        query: what the clip should show or say, in any language e5 knows.
+        k: how many clips.
+        product: only clips of this product's segments.
+        tags: prefer clips carrying these speech tags (their best score is added, x 0.2).
+        min_duration: only clips at least this long (seconds).
+        video_id: only clips of this video.
+    """
+    from models.loaders import text_embedder
+
+    index = text_index(settings)
+    filtered = product is not None or video_id is not None or min_duration > 0
+    allowed = None
+    if filtered:
+        clips = [c for c in catalog.list_clips(video_id, product=product) if c.duration >= min_duration]
+        allowed = [c.id for c in clips]
+    q = text_embedder(settings).query([query])[0]
+    found = index.search(q, k=max(k * 4, 20) if tags else k, allowed=allowed)
+    by_id = {c.id: c for c in catalog.list_clips(video_id, product=product)} if found else {}
+    query_words = _words(query)
+    hits = []
+    for cid, sim in found:
+        clip = by_id.get(cid)
+        if clip is None:
+            continue  # an index entry whose clip was replaced by a newer analysis
+        reasons = [f"words mean the same (cosine {sim:.2f})"]
+        score = sim
+        shared = sorted(query_words & _words(clip.text))
+        if shared:
+            reasons.append("says " + ", ".join(repr(w) for w in shared[:4]))
+        if tags:
+            best = max(((t, clip.tags.get(t, 0.0)) for t in tags), key=lambda kv: kv[1])
+            if best[1] > 0:
+                score += 0.2 * best[1]
+                reasons.append(f"tag {best[0]} {best[1]:.2f}")
+        if clip.product:
+            reasons.append(f"product: {clip.product}")
+        hits.append(ClipHit(clip, round(score, 4), reasons))
+    hits.sort(key=lambda h: -h.score)
+    return hits[:k]
