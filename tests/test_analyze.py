@@ -85,6 +85,8 @@ def test_clips_are_stored_and_found_by_meaning(analysed):
     a = analysed[0].analysis
     settings = analysed[2]
     assert a.clips and all(c.end > c.start for c in a.clips) and a.clips[0].start == 0
+    assert any("$24.90" in c.screen_text for c in a.clips)  # the price sticker, read on screen
+    assert any("Deep Field Space Poster Set" in c.screen_text for c in a.clips)
     assert all(a.clips[i].end <= a.clips[i + 1].start + 1e-6 for i in range(len(a.clips) - 1))
     queries = {"grinding coffee beans for a double espresso": "Aurora Espresso Blend",
                "chocolate and caramel taste with low bitterness": "Aurora Espresso Blend",

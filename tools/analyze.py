@@ -34,7 +34,7 @@ from tools.schema import Analysis, ProductFacts, Scene, Segment, Sentence, Shot,
 
 __all__ = ["STEPS", "StepReport", "AnalyzeReport", "Progress", "analyze", "load_analysis", "speech_density"]
 
-STEPS = ("asr", "shots", "scenes", "segments", "tags", "clips")
+STEPS = ("asr", "shots", "ocr", "scenes", "segments", "tags", "clips")
 
 
 class Progress:
@@ -76,12 +76,14 @@ def _short_hash(data: object) -> str:
 
 
 def _versions(opts: asr_mod.AsrOptions, facts: Sequence[ProductFacts]) -> dict[str, str]:
+    from tools import ocr as ocr_mod
+
     # product names only respell words after decoding: one stored transcript serves every fact sheet
     asr_v = f"{asr_mod.VERSION}-{opts.model}-{opts.language or 'auto'}-b{opts.beam_size}"
     shots_v = shots_mod.VERSION
     scenes_v = f"{scenes_mod.VERSION}+shots{shots_v}+asr{asr_v}"
     facts_key = _short_hash([f.model_dump() for f in facts]) if facts else "nofacts"
-    seg_v = f"{seg_mod.VERSION}+shots{shots_v}+asr{asr_v}+{facts_key}"
+    seg_v = f"{seg_mod.VERSION}+shots{shots_v}+asr{asr_v}+{facts_key}+ocr{ocr_mod.VERSION}"
     return {"asr": asr_v, "shots": shots_v, "scenes": scenes_v, "segments": seg_v}
 
 
@@ -145,11 +147,31 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
             arrays = {n: catalog.get_array(video.id, "shots", versions["shots"], n) for n in rec.arrays}
             shots_cached = (rec.data, shots_mod.ShotFeatures.from_arrays(arrays, video.duration))
 
-    def shots_compute():
-        t0 = time.perf_counter()
-        res = shots_mod.detect_shots(src, progress=lambda done: progress.advance("shots", done))
-        data = {"shots": [s.model_dump() for s in res.shots], "boundaries": [b.__dict__ for b in res.boundaries]}
-        return data, res.features, time.perf_counter() - t0
+    from tools import ocr as ocr_mod
+
+    versions["ocr"] = f"{ocr_mod.VERSION}+shots{versions['shots']}+{_short_hash(sorted(names)) if names else 'nonames'}"
+    ocr_cached = part("ocr") if video.has_video else None
+
+    def visual_compute(cached_shots):
+        """Shots, then on-screen text: the picture work that runs beside ASR."""
+        data = feats = None
+        shot_seconds = ocr_seconds = 0.0
+        if cached_shots is None:
+            t0 = time.perf_counter()
+            res = shots_mod.detect_shots(src, progress=lambda done: progress.advance("shots", done))
+            data = {"shots": [s.model_dump() for s in res.shots],
+                    "boundaries": [b.__dict__ for b in res.boundaries]}
+            feats, shot_seconds = res.features, time.perf_counter() - t0
+        lines = None
+        if ocr_cached is None:
+            sdata, sfeats = (data, feats) if cached_shots is None else cached_shots
+            t0 = time.perf_counter()
+            progress.start("ocr", video.duration)
+            lines = [x.as_dict() for x in ocr_mod.read_screen(
+                src, [Shot.model_validate(x) for x in sdata["shots"]], sfeats, names,
+                progress=lambda done: progress.advance("ocr", done))]
+            ocr_seconds = time.perf_counter() - t0
+        return data, feats, shot_seconds, lines, ocr_seconds
 
     if video.has_audio and part("asr") is None:
         from models.loaders import whisper_model
@@ -157,9 +179,10 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         whisper_model(settings, opts.model, threads=opts.threads)  # a missing model fails before any work
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shots") as pool:
         pending = None
-        if video.has_video and shots_cached is None:
-            progress.start("shots", video.duration)
-            pending = pool.submit(shots_compute)
+        if video.has_video and (shots_cached is None or ocr_cached is None):
+            if shots_cached is None:
+                progress.start("shots", video.duration)
+            pending = pool.submit(visual_compute, shots_cached)
 
         # speech
         sentences: list[Sentence] = []
@@ -192,8 +215,10 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         # shots (+ the per-frame features scenes and segments reuse)
         shots: list[Shot] = []
         feats = None
-        if pending is not None:
-            data, feats, seconds = pending.result()
+        screen: list[dict] = []
+        got = pending.result() if pending is not None else None
+        if got is not None and got[0] is not None:
+            data, feats, seconds = got[0], got[1], got[2]
             catalog.put_part(video.id, "shots", versions["shots"], data, arrays=feats.arrays(), seconds=seconds)
             progress.finish("shots", "done", seconds)
             report.steps.append(StepReport("shots", "done", seconds))
@@ -202,9 +227,18 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
             progress.finish("shots", "cached", 0.0)
             report.steps.append(StepReport("shots", "cached"))
         else:
-            for step in ("shots", "scenes"):
+            for step in ("shots", "scenes", "ocr"):
                 report.steps.append(StepReport(step, "skipped", note="no video stream"))
                 progress.finish(step, "skipped", 0.0)
+        if got is not None and got[3] is not None:
+            screen = got[3]
+            catalog.put_part(video.id, "ocr", versions["ocr"], screen, seconds=got[4])
+            progress.finish("ocr", "done", got[4])
+            report.steps.append(StepReport("ocr", "done", got[4]))
+        elif ocr_cached is not None:
+            screen = ocr_cached.data
+            progress.finish("ocr", "cached", 0.0)
+            report.steps.append(StepReport("ocr", "cached"))
         if feats is not None:
             shots = [Shot.model_validate(s) for s in data["shots"]]
 
@@ -239,7 +273,8 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         segs = seg_mod.find_segments(seg_mod.items_from_sentences(sentences), video.duration,
                                      embed if sentences else None, facts, shots,
                                      feats.t if feats is not None else None,
-                                     feats.hist if feats is not None else None)
+                                     feats.hist if feats is not None else None,
+                                     screen=[(x["t"], x["text"]) for x in screen])
         return [s.model_dump() for s in segs]
 
     data = _run_step(report, progress, "segments", None, seg_cached, seg_compute,
@@ -287,16 +322,16 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         return None if rec is None else rec.data
 
     def clips_compute(tick):
-        built = clips_mod.build_clips(report.analysis)
+        built = clips_mod.build_clips(report.analysis, screen=screen)
         index = text_index(settings)
         index.remove([c.id for c in catalog.list_clips(video.id)])
-        spoken = [c for c in built if c.text]
-        if spoken:
-            index.add([c.id for c in spoken], embed([c.text for c in spoken]))
+        worded = [c for c in built if c.text or c.screen_text]
+        if worded:
+            index.add([c.id for c in worded], embed([f"{c.text} {c.screen_text}".strip() for c in worded]))
         index.save()
-        catalog.put_clips(video.id, [c.model_copy(update={"vectors": {"text": c.id}} if c.text else {})
-                                     for c in built])
-        return {"clips": len(built), "indexed": len(spoken)}
+        catalog.put_clips(video.id, [c.model_copy(update={"vectors": {"text": c.id}})
+                                     if (c.text or c.screen_text) else c for c in built])
+        return {"clips": len(built), "indexed": len(worded)}
 
     _run_step(report, progress, "clips", None, clips_cached, clips_compute,
               lambda v, s: catalog.put_part(video.id, "clips", clips_v, v, seconds=s))

@@ -34,8 +34,12 @@ def _product_at(segments: Sequence[Segment], t: float) -> str | None:
     return next((s.product for s in segments if s.start <= t <= s.end), None)
 
 
-def build_clips(analysis: Analysis, max_len: float = 15.0, min_len: float = 1.0) -> list[Clip]:
-    """Clips of an analysed video, in time order, with ids ``<video id[:12]>-<n>``."""
+def build_clips(analysis: Analysis, max_len: float = 15.0, min_len: float = 1.0,
+                screen: Sequence[dict] = ()) -> list[Clip]:
+    """Clips of an analysed video, in time order, with ids ``<video id[:12]>-<n>``.
+
+    ``screen``: on-screen text lines (``{"t", "text", ...}``) joined into each clip's ``screen_text``.
+    """
     a = analysis
     spans: list[tuple[float, float, list[int]]] = []
     if a.scenes:
@@ -59,7 +63,9 @@ def build_clips(analysis: Analysis, max_len: float = 15.0, min_len: float = 1.0)
             for t, v in a.sentences[i].tags.items():
                 tags[t] = max(tags.get(t, 0.0), v)
         shot_ids = [k for k in shots if a.shots and a.shots[k].start < end and a.shots[k].end > start] if shots else []
+        seen = list(dict.fromkeys(x["text"] for x in screen if start <= x["t"] < end))
         out.append(Clip(id=f"{a.video.id[:12]}-{len(out)}", video_id=a.video.id, start=round(start, 3),
+                        screen_text=" · ".join(seen),
                         end=round(end, 3), product=_product_at(a.segments, (start + end) / 2),
                         text=" ".join(a.sentences[i].text for i in said) if a.language != "zh"
                         else "".join(a.sentences[i].text for i in said),

@@ -105,6 +105,7 @@ class Clip(_Span):
     video_id: str
     product: str | None = None
     text: str = ""
+    screen_text: str = Field("", description="on-screen text read in the clip (OCR)")
     sentences: list[int] = Field(default_factory=list)
     shots: list[int] = Field(default_factory=list)
     tags: dict[str, float] = Field(default_factory=dict)

@@ -172,11 +172,14 @@ def _smooth(x: np.ndarray, k: int) -> np.ndarray:
 
 
 def product_evidence(items: Sequence[Item], facts: Sequence[ProductFacts], text_vecs: np.ndarray | None,
-                     embed: Embed | None) -> np.ndarray:
-    """(items, products) evidence that each sentence is about each product: mentions + words + meaning."""
+                     embed: Embed | None, screen: Sequence[tuple[float, str]] = ()) -> np.ndarray:
+    """(items, products) evidence that each sentence is about each product: mentions (said, or on screen
+    while it is said) + words + meaning."""
     texts = [it.text for it in items]
     sheets = [" ".join([f.product, *f.aliases, *f.phrases()]) for f in facts]
-    mentions = np.array([[min(1, _mentions(t, f)) for f in facts] for t in texts], dtype=np.float32)
+    shown = [" ".join(txt for t, txt in screen if it.start - 1.0 <= t <= it.end + 1.0) for it in items]
+    mentions = np.array([[min(1, _mentions(t, f)) + 0.5 * min(1, _mentions(s, f)) for f in facts]
+                         for t, s in zip(texts, shown, strict=True)], dtype=np.float32)
     a, b = _tfidf(texts, sheets)
     lex = _unit(a) @ _unit(b).T
     sims = np.zeros_like(mentions)
@@ -218,7 +221,7 @@ def _runs(labels: np.ndarray) -> list[tuple[int, int, int]]:
 def find_segments(items: Sequence[Item], duration: float, embed: Embed | None = None,
                   facts: Sequence[ProductFacts] = (), shots: Sequence[Shot] = (),
                   frame_t: np.ndarray | None = None, frame_hist: np.ndarray | None = None,
-                  params: SegmentParams | None = None) -> list[Segment]:
+                  params: SegmentParams | None = None, screen: Sequence[tuple[float, str]] = ()) -> list[Segment]:
     """Split a stream into product segments and label them.
 
     Args:
@@ -228,6 +231,7 @@ def find_segments(items: Sequence[Item], duration: float, embed: Embed | None = 
         facts: fact sheets of the products sold in the stream (labels the segments).
         shots: boundaries are snapped to shot boundaries inside the silences.
         frame_t, frame_hist: per-frame times and colour histograms (the on-screen cue).
+        screen: (time, text) lines read on screen (OCR): a product name shown is evidence too.
     """
     p = params or SegmentParams()
     if not items or not any(it.text for it in items):
@@ -243,7 +247,7 @@ def find_segments(items: Sequence[Item], duration: float, embed: Embed | None = 
     long_stream = duration >= 2 * p.min_len
     lo, hi = (p.min_len, p.max_len) if long_stream else (p.short_min_len, np.inf)
     if facts and has_text:
-        ev = product_evidence(items, facts, text_vecs, embed)
+        ev = product_evidence(items, facts, text_vecs, embed, screen)
         runs = _runs(viterbi(ev, p.none_score, p.switch))
         runs = _fit_lengths(runs, x, starts, ends, duration, lo, hi, p, long_stream)
         conf = [_confidence(ev[a:b], k, p.none_score) for a, b, k in runs]
