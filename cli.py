@@ -329,7 +329,8 @@ def eval_narration(ctx: typer.Context,
 class _RichProgress:
     """tools.analyze.Progress drawn as one rich bar per step (media seconds, ETA)."""
 
-    LABELS = {"asr": "speech (ASR)", "shots": "shots", "ocr": "on-screen text", "scenes": "scenes",
+    LABELS = {"asr": "speech (ASR)", "shots": "shots", "ocr": "on-screen text", "concepts": "concepts",
+              "scenes": "scenes",
               "segments": "product segments",
               "tags": "speech tags", "clips": "clips + vector index"}
 
@@ -429,7 +430,7 @@ def analyze_cmd(ctx: typer.Context,
                 plot: Annotated[Path | None, typer.Option(help="Also draw the structure timeline to this PNG.")] = None,
                 as_json: Annotated[bool, typer.Option("--json", help="Print the analysis as JSON.")] = False,
                 force: Annotated[list[str] | None, typer.Option(
-                    help="Recompute this step even if stored (asr, shots, ocr, scenes, segments, tags, clips).")] = None) -> None:
+                    help="Recompute this step even if stored (asr, shots, ocr, concepts, scenes, segments, tags, clips).")] = None) -> None:
     """Analyse a stream's structure: speech, shots, scenes, product segments (stored; reruns are free)."""
     from rich.progress import (
         BarColumn,

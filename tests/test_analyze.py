@@ -87,8 +87,12 @@ def test_clips_are_stored_and_found_by_meaning(analysed):
     assert a.clips and all(c.end > c.start for c in a.clips) and a.clips[0].start == 0
     assert any("$24.90" in c.screen_text for c in a.clips)  # the price sticker, read on screen
     assert any("Deep Field Space Poster Set" in c.screen_text for c in a.clips)
+    coffee = [c for c in a.clips if c.product == "Aurora Espresso Blend"]
+    assert any(c.concepts.get("espresso", 0) >= 0.5 for c in coffee)  # ImageNet sees the coffee close-ups
+    assert any("person" in c.concepts for c in a.clips) and any("product shot" in c.concepts for c in a.clips)
     assert all(a.clips[i].end <= a.clips[i + 1].start + 1e-6 for i in range(len(a.clips) - 1))
     queries = {"grinding coffee beans for a double espresso": "Aurora Espresso Blend",
+               "close-up of the product being applied": "Aurora Espresso Blend",
                "chocolate and caramel taste with low bitterness": "Aurora Espresso Blend",
                "big prints of galaxies to hang on the wall": "Deep Field Space Poster Set"}
     with Catalog.open(settings) as cat:

@@ -34,7 +34,7 @@ from tools.schema import Analysis, ProductFacts, Scene, Segment, Sentence, Shot,
 
 __all__ = ["STEPS", "StepReport", "AnalyzeReport", "Progress", "analyze", "load_analysis", "speech_density"]
 
-STEPS = ("asr", "shots", "ocr", "scenes", "segments", "tags", "clips")
+STEPS = ("asr", "shots", "ocr", "concepts", "scenes", "segments", "tags", "clips")
 
 
 class Progress:
@@ -152,8 +152,13 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
     versions["ocr"] = f"{ocr_mod.VERSION}+shots{versions['shots']}+{_short_hash(sorted(names)) if names else 'nonames'}"
     ocr_cached = part("ocr") if video.has_video else None
 
+    from tools import concepts as concepts_mod
+
+    versions["concepts"] = f"{concepts_mod.VERSION}+{versions['ocr']}"
+    concepts_cached = part("concepts") if video.has_video else None
+
     def visual_compute(cached_shots):
-        """Shots, then on-screen text: the picture work that runs beside ASR."""
+        """Shots, on-screen text, then concepts: the picture work that runs beside ASR."""
         data = feats = None
         shot_seconds = ocr_seconds = 0.0
         if cached_shots is None:
@@ -171,7 +176,18 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
                 src, [Shot.model_validate(x) for x in sdata["shots"]], sfeats, names,
                 progress=lambda done: progress.advance("ocr", done))]
             ocr_seconds = time.perf_counter() - t0
-        return data, feats, shot_seconds, lines, ocr_seconds
+        concepts = None
+        concept_seconds = 0.0
+        if concepts_cached is None:
+            sdata, sfeats = (data, feats) if cached_shots is None else cached_shots
+            t0 = time.perf_counter()
+            progress.start("concepts", video.duration)
+            concepts = concepts_mod.shot_concepts(
+                src, [Shot.model_validate(x) for x in sdata["shots"]], sfeats,
+                lines if lines is not None else ocr_cached.data, settings,
+                progress=lambda done: progress.advance("concepts", done))
+            concept_seconds = time.perf_counter() - t0
+        return data, feats, shot_seconds, lines, ocr_seconds, concepts, concept_seconds
 
     if video.has_audio and part("asr") is None:
         from models.loaders import whisper_model
@@ -179,7 +195,7 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         whisper_model(settings, opts.model, threads=opts.threads)  # a missing model fails before any work
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shots") as pool:
         pending = None
-        if video.has_video and (shots_cached is None or ocr_cached is None):
+        if video.has_video and (shots_cached is None or ocr_cached is None or concepts_cached is None):
             if shots_cached is None:
                 progress.start("shots", video.duration)
             pending = pool.submit(visual_compute, shots_cached)
@@ -227,7 +243,7 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
             progress.finish("shots", "cached", 0.0)
             report.steps.append(StepReport("shots", "cached"))
         else:
-            for step in ("shots", "scenes", "ocr"):
+            for step in ("shots", "scenes", "ocr", "concepts"):
                 report.steps.append(StepReport(step, "skipped", note="no video stream"))
                 progress.finish(step, "skipped", 0.0)
         if got is not None and got[3] is not None:
@@ -239,6 +255,19 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
             screen = ocr_cached.data
             progress.finish("ocr", "cached", 0.0)
             report.steps.append(StepReport("ocr", "cached"))
+        shot_concepts: list[dict] = []
+        visual = None
+        if got is not None and got[5] is not None:
+            shot_concepts, visual = got[5]
+            catalog.put_part(video.id, "concepts", versions["concepts"], shot_concepts,
+                             arrays={"visual": visual.astype(np.float16)}, seconds=got[6])
+            progress.finish("concepts", "done", got[6])
+            report.steps.append(StepReport("concepts", "done", got[6]))
+        elif concepts_cached is not None:
+            shot_concepts = concepts_cached.data
+            visual = catalog.get_array(video.id, "concepts", versions["concepts"], "visual").astype(np.float32)
+            progress.finish("concepts", "cached", 0.0)
+            report.steps.append(StepReport("concepts", "cached"))
         if feats is not None:
             shots = [Shot.model_validate(s) for s in data["shots"]]
 
@@ -312,9 +341,10 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
 
     # clips: stored in the catalog, their words' vectors in the library's Faiss index
     from tools import clips as clips_mod
-    from tools.search import text_index
+    from tools.search import text_index, visual_index
 
-    clips_v = f"{clips_mod.VERSION}+{versions.get('tags', versions['segments'])}+{versions['scenes'] if scenes else ''}"
+    clips_v = (f"{clips_mod.VERSION}+{versions.get('tags', versions['segments'])}+{versions['scenes'] if scenes else ''}"
+               f"+{versions['concepts'] if shot_concepts else ''}")
     versions["clips"] = clips_v
 
     def clips_cached():
@@ -322,13 +352,21 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         return None if rec is None else rec.data
 
     def clips_compute(tick):
-        built = clips_mod.build_clips(report.analysis, screen=screen)
+        built = clips_mod.build_clips(report.analysis, screen=screen, shot_concepts=shot_concepts)
+        old_ids = [c.id for c in catalog.list_clips(video.id)]
         index = text_index(settings)
-        index.remove([c.id for c in catalog.list_clips(video.id)])
-        worded = [c for c in built if c.text or c.screen_text]
+        index.remove(old_ids)
+        worded = [c for c in built if c.text or c.screen_text or c.concepts]
         if worded:
-            index.add([c.id for c in worded], embed([f"{c.text} {c.screen_text}".strip() for c in worded]))
+            index.add([c.id for c in worded], embed([clips_mod.search_text(c) for c in worded]))
         index.save()
+        if visual is not None and len(visual):
+            vindex = visual_index(settings)
+            vindex.remove(old_ids)
+            seen = [c for c in built if c.shots]
+            if seen:
+                vindex.add([c.id for c in seen], np.stack([visual[c.shots].mean(axis=0) for c in seen]))
+            vindex.save()
         catalog.put_clips(video.id, [c.model_copy(update={"vectors": {"text": c.id}})
                                      if (c.text or c.screen_text) else c for c in built])
         return {"clips": len(built), "indexed": len(worded)}

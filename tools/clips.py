@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from tools.schema import Analysis, Clip, Segment, Sentence
 
-__all__ = ["build_clips", "VERSION"]
+__all__ = ["build_clips", "search_text", "VERSION"]
 
 VERSION = "1"
 
@@ -34,11 +34,18 @@ def _product_at(segments: Sequence[Segment], t: float) -> str | None:
     return next((s.product for s in segments if s.start <= t <= s.end), None)
 
 
+def search_text(clip: Clip) -> str:
+    """What the text index embeds for a clip: its words, the words on screen, what it looks like."""
+    looks = " ".join(k for k, v in sorted(clip.concepts.items(), key=lambda kv: -kv[1]) if v >= 0.3)
+    return " ".join(x for x in (clip.text, clip.screen_text, looks) if x).strip()
+
+
 def build_clips(analysis: Analysis, max_len: float = 15.0, min_len: float = 1.0,
-                screen: Sequence[dict] = ()) -> list[Clip]:
+                screen: Sequence[dict] = (), shot_concepts: Sequence[dict] = ()) -> list[Clip]:
     """Clips of an analysed video, in time order, with ids ``<video id[:12]>-<n>``.
 
-    ``screen``: on-screen text lines (``{"t", "text", ...}``) joined into each clip's ``screen_text``.
+    ``screen``: on-screen text lines (``{"t", "text", ...}``) joined into each clip's ``screen_text``;
+    ``shot_concepts``: per shot keywords and objects (the strongest over the clip's shots).
     """
     a = analysis
     spans: list[tuple[float, float, list[int]]] = []
@@ -64,8 +71,14 @@ def build_clips(analysis: Analysis, max_len: float = 15.0, min_len: float = 1.0,
                 tags[t] = max(tags.get(t, 0.0), v)
         shot_ids = [k for k in shots if a.shots and a.shots[k].start < end and a.shots[k].end > start] if shots else []
         seen = list(dict.fromkeys(x["text"] for x in screen if start <= x["t"] < end))
+        concepts: dict[str, float] = {}
+        for k in (shots or []):
+            if k < len(shot_concepts) and a.shots[k].start < end and a.shots[k].end > start:
+                for name, v in [*shot_concepts[k]["keywords"].items(),
+                                *((o, p) for o, p in shot_concepts[k]["objects"].items() if p >= 0.2)]:
+                    concepts[name] = round(max(concepts.get(name, 0.0), float(v)), 3)
         out.append(Clip(id=f"{a.video.id[:12]}-{len(out)}", video_id=a.video.id, start=round(start, 3),
-                        screen_text=" · ".join(seen),
+                        screen_text=" · ".join(seen), concepts=concepts,
                         end=round(end, 3), product=_product_at(a.segments, (start + end) / 2),
                         text=" ".join(a.sentences[i].text for i in said) if a.language != "zh"
                         else "".join(a.sentences[i].text for i in said),

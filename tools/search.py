@@ -16,9 +16,10 @@ from indexes.vectors import VectorIndex
 from models.settings import Settings
 from tools.schema import Clip
 
-__all__ = ["ClipHit", "search_clips", "text_index", "TEXT_DIM"]
+__all__ = ["ClipHit", "search_clips", "text_index", "visual_index", "TEXT_DIM", "VISUAL_DIM"]
 
 TEXT_DIM = 384
+VISUAL_DIM = 1280
 
 
 @dataclass
@@ -31,6 +32,11 @@ class ClipHit:
 def text_index(settings: Settings) -> VectorIndex:
     """The library's text-vector index (e5-small of each clip's words), beside the catalog."""
     return VectorIndex.open(Path(settings.home) / "vectors", "text", TEXT_DIM)
+
+
+def visual_index(settings: Settings) -> VectorIndex:
+    """The library's picture index (MobileNetV2 features of each clip's shots), beside the catalog."""
+    return VectorIndex.open(Path(settings.home) / "vectors", "visual", VISUAL_DIM)
 
 
 def _words(text: str) -> set[str]:
@@ -71,6 +77,12 @@ def search_clips(query: str, settings: Settings, catalog: Catalog, k: int = 5, p
         shared = sorted(query_words & _words(clip.text))
         if shared:
             reasons.append("says " + ", ".join(repr(w) for w in shared[:4]))
+        shown = sorted(query_words & _words(clip.screen_text))
+        if shown:
+            reasons.append("on screen: " + ", ".join(repr(w) for w in shown[:3]))
+        looks = [k for k in clip.concepts if k.lower() in query.lower() or _words(k) & query_words]
+        if looks:
+            reasons.append("looks: " + ", ".join(f"{k} {clip.concepts[k]:.2f}" for k in looks[:3]))
         if tags:
             best = max(((t, clip.tags.get(t, 0.0)) for t in tags), key=lambda kv: kv[1])
             if best[1] > 0:
