@@ -332,7 +332,7 @@ class _RichProgress:
     LABELS = {"asr": "speech (ASR)", "shots": "shots", "ocr": "on-screen text", "concepts": "concepts",
               "scenes": "scenes",
               "segments": "product segments",
-              "tags": "speech tags", "clips": "clips + vector index"}
+              "tags": "speech tags", "highlights": "highlights", "clips": "clips + vector index"}
 
     def __init__(self, bar):
         self.bar = bar
@@ -430,7 +430,7 @@ def analyze_cmd(ctx: typer.Context,
                 plot: Annotated[Path | None, typer.Option(help="Also draw the structure timeline to this PNG.")] = None,
                 as_json: Annotated[bool, typer.Option("--json", help="Print the analysis as JSON.")] = False,
                 force: Annotated[list[str] | None, typer.Option(
-                    help="Recompute this step even if stored (asr, shots, ocr, concepts, scenes, segments, tags, clips).")] = None) -> None:
+                    help="Recompute this step even if stored (asr, shots, ocr, concepts, scenes, segments, tags, highlights, clips).")] = None) -> None:
     """Analyse a stream's structure: speech, shots, scenes, product segments (stored; reruns are free)."""
     from rich.progress import (
         BarColumn,
@@ -463,7 +463,7 @@ def analyze_cmd(ctx: typer.Context,
     if plot is not None:
         from tools.plot import plot_structure
 
-        plot_structure(report.analysis, plot)
+        plot_structure(report.analysis, plot, highlights=[h["score"] for h in report.highlights])
     if as_json:
         payload = report.analysis.model_dump(mode="json")
         payload["steps"] = [s.__dict__ for s in report.steps]
@@ -505,6 +505,34 @@ def search_cmd(ctx: typer.Context,
         c = h.clip
         table.add_row(f"{h.score:.2f}", escape(names.get(c.video_id, c.video_id[:12])),
                       f"{_fmt_time(c.start)}-{_fmt_time(c.end)}", escape(c.text[:70]), escape("; ".join(h.reasons)))
+    out.print(table)
+
+
+@eval_app.command("highlights")
+@_friendly
+def eval_highlights(ctx: typer.Context) -> None:
+    """Highlight AP and top-5 precision on the demo stream's labelled spans, with baselines."""
+    from evals.demo_stream import build_demo_stream
+    from evals.highlights import evaluate
+    from indexes.catalog import Catalog
+    from tools.analyze import analyze
+    from tools.schema import load_facts
+
+    settings = _settings(ctx)
+    demo = build_demo_stream()
+    with Catalog.open(settings) as cat:
+        report = analyze(demo.video, settings, cat, facts=[load_facts(f) for f in demo.facts])
+        concepts = cat.get_part(report.analysis.video.id, "concepts").data
+    from tools.highlights import score_shots
+
+    shots = report.analysis.shots
+    result = evaluate(shots, demo.lines, [h["score"] for h in report.highlights],
+                      [c["motion"] for c in concepts], pictures_only=score_shots(shots, concepts, []))
+    table = Table("ranking", "AP", "top-5 precision",
+                  title=f"highlights on the demo stream: {result['shots']} labelled shots, "
+                        f"{result['highlights']} highlights")
+    for name in ("scorer", "scorer, pictures only (no speech tags)", "motion only", "uniform"):
+        table.add_row(name, f"{result[name]['ap']:.3f}", f"{result[name]['p5']:.2f}")
     out.print(table)
 
 

@@ -104,6 +104,21 @@ def test_clips_are_stored_and_found_by_meaning(analysed):
         assert only and all(h.clip.product == "Deep Field Space Poster Set" for h in only)
 
 
+def test_highlights_rank_product_demos_above_chat(analysed, demo, capsys):
+    from evals.highlights import evaluate
+
+    report = analysed[0]
+    a = report.analysis
+    assert len(report.highlights) == len(a.shots)
+    assert all(0 <= h["score"] <= 1 and 0 <= h["crop_x"] <= 1 and 0 <= h["crop_y"] <= 1 for h in report.highlights)
+    result = evaluate(a.shots, demo.lines, [h["score"] for h in report.highlights], [0.0] * len(a.shots))
+    with capsys.disabled():
+        print(f"\nhighlights on the demo: AP {result['scorer']['ap']:.3f} (uniform {result['uniform']['ap']:.3f}), "
+              f"top-5 precision {result['scorer']['p5']:.2f}")
+    assert result["scorer"]["ap"] >= result["uniform"]["ap"] + 0.25
+    assert all("highlight" in c.scores for c in a.clips if c.shots)
+
+
 def test_a_second_run_does_no_work(analysed):
     first, again, _ = analysed
     assert first.did_work and not again.did_work

@@ -34,7 +34,7 @@ from tools.schema import Analysis, ProductFacts, Scene, Segment, Sentence, Shot,
 
 __all__ = ["STEPS", "StepReport", "AnalyzeReport", "Progress", "analyze", "load_analysis", "speech_density"]
 
-STEPS = ("asr", "shots", "ocr", "concepts", "scenes", "segments", "tags", "clips")
+STEPS = ("asr", "shots", "ocr", "concepts", "scenes", "segments", "tags", "highlights", "clips")
 
 
 class Progress:
@@ -62,6 +62,7 @@ class StepReport:
 class AnalyzeReport:
     analysis: Analysis
     steps: list[StepReport] = field(default_factory=list)
+    highlights: list[dict] = field(default_factory=list)  # per shot: score, crop_x, crop_y
 
     @property
     def did_work(self) -> bool:
@@ -257,15 +258,17 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
             report.steps.append(StepReport("ocr", "cached"))
         shot_concepts: list[dict] = []
         visual = None
+        attention = None
         if got is not None and got[5] is not None:
-            shot_concepts, visual = got[5]
+            shot_concepts, visual, attention = got[5]
             catalog.put_part(video.id, "concepts", versions["concepts"], shot_concepts,
-                             arrays={"visual": visual.astype(np.float16)}, seconds=got[6])
+                             arrays={"visual": visual.astype(np.float16), "attention": attention}, seconds=got[6])
             progress.finish("concepts", "done", got[6])
             report.steps.append(StepReport("concepts", "done", got[6]))
         elif concepts_cached is not None:
             shot_concepts = concepts_cached.data
             visual = catalog.get_array(video.id, "concepts", versions["concepts"], "visual").astype(np.float32)
+            attention = catalog.get_array(video.id, "concepts", versions["concepts"], "attention")
             progress.finish("concepts", "cached", 0.0)
             report.steps.append(StepReport("concepts", "cached"))
         if feats is not None:
@@ -336,15 +339,41 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         report.steps.append(StepReport("tags", "skipped", note="no speech"))
         progress.finish("tags", "skipped", 0.0)
 
+    # highlights: a score per shot from what is said, shown and written, and the crop guide
+    highlights: list[dict] = []
+    if shots and shot_concepts:
+        from tools import highlights as hl_mod
+
+        hl_v = f"{hl_mod.VERSION}+{versions['concepts']}+{versions.get('tags', 'notags')}"
+        versions["highlights"] = hl_v
+
+        def hl_cached():
+            rec = None if "highlights" in force else catalog.get_part(video.id, "highlights", hl_v)
+            return None if rec is None else rec.data
+
+        def hl_compute(tick):
+            scores = hl_mod.score_shots(shots, shot_concepts, sentences)
+            centres = [hl_mod.crop_centre(attention[i]) if attention is not None else (0.5, 0.5)
+                       for i in range(len(shots))]
+            return [{"shot": i, "score": sc, "crop_x": round(cx, 3), "crop_y": round(cy, 3)}
+                    for i, (sc, (cx, cy)) in enumerate(zip(scores, centres, strict=True))]
+
+        highlights = _run_step(report, progress, "highlights", None, hl_cached, hl_compute,
+                               lambda v, s: catalog.put_part(video.id, "highlights", hl_v, v, seconds=s))
+    else:
+        report.steps.append(StepReport("highlights", "skipped", note="no shots"))
+        progress.finish("highlights", "skipped", 0.0)
+
     report.analysis = Analysis(video=video, versions=versions, language=language, sentences=sentences,
                                shots=shots, scenes=scenes, segments=segments)
+    report.highlights = highlights
 
     # clips: stored in the catalog, their words' vectors in the library's Faiss index
     from tools import clips as clips_mod
     from tools.search import text_index, visual_index
 
     clips_v = (f"{clips_mod.VERSION}+{versions.get('tags', versions['segments'])}+{versions['scenes'] if scenes else ''}"
-               f"+{versions['concepts'] if shot_concepts else ''}")
+               f"+{versions.get('highlights', '')}")
     versions["clips"] = clips_v
 
     def clips_cached():
@@ -352,7 +381,8 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         return None if rec is None else rec.data
 
     def clips_compute(tick):
-        built = clips_mod.build_clips(report.analysis, screen=screen, shot_concepts=shot_concepts)
+        built = clips_mod.build_clips(report.analysis, screen=screen, shot_concepts=shot_concepts,
+                                      highlights=highlights)
         old_ids = [c.id for c in catalog.list_clips(video.id)]
         index = text_index(settings)
         index.remove(old_ids)
@@ -407,6 +437,8 @@ def load_analysis(catalog: Catalog, video: Video) -> Analysis | None:
             out.segments = [Segment.model_validate(s) for s in rec.data]
         elif step == "clips":
             out.clips = catalog.list_clips(video.id)
+        elif step in ("ocr", "concepts", "highlights"):
+            continue  # per-shot parts: in the clips, or read with catalog.get_part
         elif len(rec.data) == len(out.sentences):
             out.sentences = [s.model_copy(update={"tags": t}) for s, t in zip(out.sentences, rec.data, strict=True)]
     return out if found else None

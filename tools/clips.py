@@ -41,11 +41,13 @@ def search_text(clip: Clip) -> str:
 
 
 def build_clips(analysis: Analysis, max_len: float = 15.0, min_len: float = 1.0,
-                screen: Sequence[dict] = (), shot_concepts: Sequence[dict] = ()) -> list[Clip]:
+                screen: Sequence[dict] = (), shot_concepts: Sequence[dict] = (),
+                highlights: Sequence[dict] = ()) -> list[Clip]:
     """Clips of an analysed video, in time order, with ids ``<video id[:12]>-<n>``.
 
     ``screen``: on-screen text lines (``{"t", "text", ...}``) joined into each clip's ``screen_text``;
-    ``shot_concepts``: per shot keywords and objects (the strongest over the clip's shots).
+    ``shot_concepts``: per shot keywords and objects (the strongest over the clip's shots);
+    ``highlights``: per shot scores (the clip's ``scores["highlight"]`` is its best shot's).
     """
     a = analysis
     spans: list[tuple[float, float, list[int]]] = []
@@ -71,6 +73,8 @@ def build_clips(analysis: Analysis, max_len: float = 15.0, min_len: float = 1.0,
                 tags[t] = max(tags.get(t, 0.0), v)
         shot_ids = [k for k in shots if a.shots and a.shots[k].start < end and a.shots[k].end > start] if shots else []
         seen = list(dict.fromkeys(x["text"] for x in screen if start <= x["t"] < end))
+        mine = [k for k in (shots or []) if a.shots and a.shots[k].start < end and a.shots[k].end > start]
+        scores = {"highlight": max(highlights[k]["score"] for k in mine)} if highlights and mine else {}
         concepts: dict[str, float] = {}
         for k in (shots or []):
             if k < len(shot_concepts) and a.shots[k].start < end and a.shots[k].end > start:
@@ -78,7 +82,7 @@ def build_clips(analysis: Analysis, max_len: float = 15.0, min_len: float = 1.0,
                                 *((o, p) for o, p in shot_concepts[k]["objects"].items() if p >= 0.2)]:
                     concepts[name] = round(max(concepts.get(name, 0.0), float(v)), 3)
         out.append(Clip(id=f"{a.video.id[:12]}-{len(out)}", video_id=a.video.id, start=round(start, 3),
-                        screen_text=" · ".join(seen), concepts=concepts,
+                        screen_text=" · ".join(seen), concepts=concepts, scores=scores,
                         end=round(end, 3), product=_product_at(a.segments, (start + end) / 2),
                         text=" ".join(a.sentences[i].text for i in said) if a.language != "zh"
                         else "".join(a.sentences[i].text for i in said),

@@ -30,9 +30,9 @@ from models.settings import Settings
 from tools.schema import Shot
 from tools.shots import ShotFeatures, pair_distance
 
-__all__ = ["shot_concepts", "keywords", "KEYWORD_RULES", "VERSION"]
+__all__ = ["shot_concepts", "keywords", "picture_quality", "KEYWORD_RULES", "VERSION"]
 
-VERSION = "1"
+VERSION = "2"
 
 KEYWORD_RULES = {
     "close-up": "a face taller than 35 % of the frame, or no face and one object class above 0.35",
@@ -124,6 +124,37 @@ def keywords(objects: dict[str, float], face: float, motion: float, screen_kinds
     return kw
 
 
+def picture_quality(image: np.ndarray) -> tuple[dict[str, float], np.ndarray]:
+    """Sharpness, exposure and colourfulness in 0..1, and an 18x32 attention map (spectral-residual
+    saliency, with any face boosted) that sums to 1: the crop guide."""
+    import cv2
+
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    sharp = float(cv2.Laplacian(grey, cv2.CV_32F).var())
+    luma = float(grey.mean()) / 255.0
+    r, g, b = (image[..., k].astype(np.float32) for k in range(3))
+    rg, yb = r - g, 0.5 * (r + g) - b
+    colour = float(np.sqrt(rg.std() ** 2 + yb.std() ** 2) + 0.3 * np.sqrt(rg.mean() ** 2 + yb.mean() ** 2))
+    ok, sal = _saliency().computeSaliency(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    small = cv2.resize(sal if ok else np.ones(grey.shape, np.float32), (32, 18), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small.astype(np.float32), (5, 5), 0)
+    for (x, y, w, h) in _faces().detectMultiScale(grey, scaleFactor=1.15, minNeighbors=5, minSize=(24, 24)):
+        sx, sy = 32 / image.shape[1], 18 / image.shape[0]
+        small[int(y * sy):int((y + h) * sy) + 1, int(x * sx):int((x + w) * sx) + 1] += small.max()
+    small /= max(float(small.sum()), 1e-8)
+    quality = {"sharpness": round(min(1.0, sharp / 500.0), 3),
+               "exposure": round(1.0 - min(1.0, abs(luma - 0.5) * 2), 3),
+               "colourfulness": round(min(1.0, colour / 100.0), 3)}
+    return quality, small.astype(np.float16)
+
+
+@lru_cache(maxsize=1)
+def _saliency():
+    import cv2
+
+    return cv2.saliency.StaticSaliencySpectralResidual_create()
+
+
 def _motion(feats: ShotFeatures, shot: Shot) -> float:
     rows = np.flatnonzero((feats.t > shot.start + 0.1) & (feats.t < shot.end - 0.1))
     if len(rows) < 2:
@@ -133,8 +164,9 @@ def _motion(feats: ShotFeatures, shot: Shot) -> float:
 
 def shot_concepts(path: str | os.PathLike, shots: Sequence[Shot], feats: ShotFeatures | None,
                   screen: Sequence[dict], settings: Settings, rows: int = 360,
-                  progress: Callable[[float], None] | None = None) -> tuple[list[dict], np.ndarray]:
-    """Per shot: objects, face size, motion, keywords; and the (shots, 1280) visual vectors.
+                  progress: Callable[[float], None] | None = None) -> tuple[list[dict], np.ndarray, np.ndarray]:
+    """Per shot: objects, face size, picture quality, motion, keywords; the (shots, 1280) visual
+    vectors and the (shots, 18, 32) attention maps.
 
     A shot that looks like one already analysed (shot-detector features) reuses its
     objects, faces and vector; motion and on-screen text are always its own.
@@ -143,25 +175,28 @@ def shot_concepts(path: str | os.PathLike, shots: Sequence[Shot], feats: ShotFea
 
     out: list[dict] = []
     vectors = np.zeros((len(shots), 1280), np.float32)
+    maps = np.full((len(shots), 18, 32), 1.0 / (18 * 32), np.float16)
     done: list[tuple[int, int]] = []  # (feature row, shot index) of shots really analysed
     for i, shot in enumerate(shots):
         t = (shot.start + shot.end) / 2
         row = int(np.argmin(np.abs(feats.t - t))) if feats is not None and len(feats) else -1
         twin = next((j for r, j in done if row >= 0 and pair_distance(feats, r, row) < 0.04), None)
         if twin is not None:
-            objects, face, vectors[i] = out[twin]["objects"], out[twin]["face"], vectors[twin]
+            objects, face, quality = out[twin]["objects"], out[twin]["face"], out[twin]["quality"]
+            vectors[i], maps[i] = vectors[twin], maps[twin]
         else:
             frame = next(frames(path, fps=None, size=rows, start=t, end=t + 0.5), None)
             if frame is None:
-                objects, face = {}, 0.0
+                objects, face, quality = {}, 0.0, {}
             else:
                 objects, vectors[i] = _classify(frame.image, settings)
                 face = round(_largest_face(frame.image), 3)
+                quality, maps[i] = picture_quality(frame.image)
                 done.append((row, i))
         motion = round(_motion(feats, shot), 4) if feats is not None else 0.0
         kinds = [x["kind"] for x in screen if shot.start <= x["t"] < shot.end]
-        out.append({"shot": i, "objects": objects, "face": face, "motion": motion,
-                    "keywords": keywords(objects, face, motion, kinds)})
+        out.append({"shot": i, "objects": objects, "face": face, "motion": motion, "quality": quality,
+                    "screen": sorted(set(kinds)), "keywords": keywords(objects, face, motion, kinds)})
         if progress is not None:
             progress(shot.end)
-    return out, vectors
+    return out, vectors, maps

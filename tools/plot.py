@@ -17,7 +17,8 @@ __all__ = ["plot_structure"]
 _TRANSITION_COLOURS = {"cut": "#333333", "dissolve": "#1f77b4", "fade": "#9467bd", "start": "#333333"}
 
 
-def plot_structure(analysis: Analysis, out: str | os.PathLike, title: str | None = None) -> Path:
+def plot_structure(analysis: Analysis, out: str | os.PathLike, title: str | None = None,
+                   highlights: list[float] | None = None) -> Path:
     """Draw the timeline and write it to ``out`` (PNG, written atomically)."""
     import matplotlib
     import matplotlib.patches
@@ -33,9 +34,9 @@ def plot_structure(analysis: Analysis, out: str | os.PathLike, title: str | None
             font_manager.fontManager.addfont(f)
             plt.rcParams["font.sans-serif"] = ["Noto Sans CJK JP", "DejaVu Sans"]
     duration = max(analysis.video.duration, 1e-3)
-    fig, axes = plt.subplots(5, 1, figsize=(14, 5.6), sharex=True,
-                             gridspec_kw={"height_ratios": [1, 1, 1.2, 1.2, 1.4], "hspace": 0.15})
-    ax_shots, ax_scenes, ax_segs, ax_tags, ax_speech = axes
+    fig, axes = plt.subplots(6, 1, figsize=(14, 6.6), sharex=True,
+                             gridspec_kw={"height_ratios": [1, 1, 1.2, 1.2, 1.2, 1.4], "hspace": 0.15})
+    ax_shots, ax_scenes, ax_segs, ax_tags, ax_hl, ax_speech = axes
     palette = plt.get_cmap("tab20")
 
     for i, s in enumerate(analysis.shots):
@@ -75,6 +76,12 @@ def plot_structure(analysis: Analysis, out: str | os.PathLike, title: str | None
         ax_tags.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.6), fontsize=6, frameon=False,
                        ncol=1 + len(handles) // 12)
     ax_tags.set_ylabel("speech tags", rotation=0, ha="right", va="center")
+
+    if highlights:
+        for s, score in zip(analysis.shots, highlights, strict=False):
+            ax_hl.bar(s.start, score, width=s.duration, align="edge", color=plt.get_cmap("magma")(0.2 + 0.7 * score))
+        ax_hl.set_ylim(0, 1)
+    ax_hl.set_ylabel("highlight", rotation=0, ha="right", va="center")
 
     if analysis.sentences:
         t, density = speech_density(analysis.sentences, duration)
