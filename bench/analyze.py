@@ -5,8 +5,9 @@
 Each stream is analysed from scratch (empty catalog) in its own process, so peak
 memory (RSS) is the stream's own. Per step: seconds and the fraction of the stream's
 duration (x real time). "decode" is the thumbnail decode pass alone, which the shot
-step includes. Shot detection and on-screen text (OCR) run in a second thread while ASR
-runs, so the steps' times overlap: "beyond ASR" is the wall time the other steps add.
+step includes. Shot detection, on-screen text (OCR) and concepts run in a second thread
+while ASR runs, so the steps' times overlap: "beyond ASR" is the wall time the other
+steps add.
 Goals (issue 4): total <= 0.3x real time; everything but ASR <= 25 % of ASR's time;
 peak memory <= 4 GB for 3 hours.
 """
@@ -72,11 +73,11 @@ def report(name: str, r: dict) -> None:
     s = r["steps"]
     print(f"\n{name}: {d / 60:.1f} min; {r['sentences']} sentences, {r['shots']} shots, {r['scenes']} scenes, "
           f"{r['segments']} segments")
-    for step in ("asr", "shots", "decode", "ocr", "scenes", "segments", "tags", "clips"):
+    for step in ("asr", "shots", "decode", "ocr", "concepts", "scenes", "segments", "tags", "highlights", "clips"):
         if step in s:
             label = "  (decode, inside shots)" if step == "decode" else f"  {step}"
             print(f"{label:26s} {s[step]:8.1f} s  {s[step] / d:6.3f}x real time")
-    other = sum(s.get(k, 0) for k in ("shots", "ocr", "scenes", "segments", "tags", "clips"))
+    other = sum(s.get(k, 0) for k in ("shots", "ocr", "concepts", "scenes", "segments", "tags", "highlights", "clips"))
     print(f"  {'total (wall)':24s} {r['total']:8.1f} s  {r['total'] / d:6.3f}x real time   (goal <= 0.3x)")
     if s.get("asr"):
         beyond = r["total"] - s["asr"]
