@@ -16,18 +16,22 @@ from tools.schema import Analysis, Clip, Segment, Sentence
 
 __all__ = ["build_clips", "search_text", "VERSION"]
 
-VERSION = "1"
+VERSION = "2"
 
 
 def _cut_points(start: float, end: float, sentences: Sequence[Sentence], max_len: float) -> list[float]:
-    """Split start..end into pieces of at most ~max_len, only between sentences."""
-    gaps = [(a.end + b.start) / 2 for a, b in zip(sentences, sentences[1:], strict=False) if start < a.end and b.start < end]
-    points, last = [], start
-    for g in gaps:
-        if g - last >= max_len:
-            points.append(g)
-            last = g
-    return [p for p in points if start < p < end]
+    """Split start..end only between sentences, into pieces of at most ``max_len`` where the
+    sentences allow (a single longer sentence stays whole)."""
+    gaps = [(a.end + b.start) / 2 for a, b in zip(sentences, sentences[1:], strict=False)
+            if start < a.end and b.start < end and start < (a.end + b.start) / 2 < end]
+    points: list[float] = []
+    last, prev = start, None
+    for g in [*gaps, end]:
+        if g - last > max_len and prev is not None and prev > last:
+            points.append(prev)
+            last = prev
+        prev = g
+    return points
 
 
 def _product_at(segments: Sequence[Segment], t: float) -> str | None:
