@@ -34,7 +34,7 @@ from pydantic import BaseModel
 
 from tools.schema import Clip, Video
 
-__all__ = ["Catalog", "CatalogError", "PartRecord", "content_hash"]
+__all__ = ["Catalog", "CatalogError", "PartRecord", "content_hash", "write_atomic", "save_npz"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS videos (
@@ -74,6 +74,32 @@ class PartRecord:
     created: float
     seconds: float
     arrays: tuple[str, ...]
+
+
+def write_atomic(target: Path, raw: bytes, mode: int | None = None) -> Path:
+    """Write ``raw`` to ``target`` via a synced temporary file renamed into place (``mode``: chmod first)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def save_npz(target: str | os.PathLike, arrays: dict[str, np.ndarray], compressed: bool = False,
+             mode: int | None = None) -> Path:
+    """Save arrays as one ``.npz`` file, atomically (see :func:`write_atomic`)."""
+    buf = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(buf, **arrays)
+    return write_atomic(Path(target), buf.getvalue(), mode)
 
 
 def content_hash(path: str | os.PathLike, chunk: int = 8 << 20) -> str:
@@ -255,16 +281,7 @@ class Catalog:
         buf = io.BytesIO()
         np.save(buf, np.asarray(arr), allow_pickle=False)
         raw = buf.getvalue()
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(raw)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, raw)
         arr = np.asarray(arr)
         return (name, str(target.relative_to(self.blob_dir)), hashlib.sha256(raw).hexdigest(),
                 json.dumps(list(arr.shape)), str(arr.dtype))

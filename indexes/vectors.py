@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -65,13 +64,10 @@ class VectorIndex:
         return idx
 
     def save(self) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{self.name}.", suffix=".npz")
-        os.close(fd)
-        np.savez(tmp, keys=self.keys, vectors=self.vecs,
-                 clip_ids=np.array(json.dumps([self.ids[int(k)] for k in self.keys])))
-        os.replace(tmp, self.path)
-        return self.path
+        from indexes.catalog import save_npz
+
+        return save_npz(self.path, {"keys": self.keys, "vectors": self.vecs,
+                                    "clip_ids": np.array(json.dumps([self.ids[int(k)] for k in self.keys]))})
 
     # ------------------------------------------------------------------ content
 

@@ -15,7 +15,6 @@ the same ad, cross-validated by product.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -97,15 +96,10 @@ class CoherenceModel:
         return cls(reg.coef_, reg.intercept_, clf.coef_[0], clf.intercept_[0])
 
     def save(self, path: str | os.PathLike = DEFAULT_MODEL) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npz")
-        os.close(fd)
-        np.savez_compressed(tmp, pos_w=self.pos_w, pos_b=np.float32(self.pos_b), w=self.w, b=np.float32(self.b),
-                            version=np.array(VERSION))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        return path
+        from indexes.catalog import save_npz
+
+        return save_npz(path, {"pos_w": self.pos_w, "pos_b": np.float32(self.pos_b), "w": self.w,
+                               "b": np.float32(self.b), "version": np.array(VERSION)}, compressed=True, mode=0o644)
 
     @classmethod
     def load(cls, path: str | os.PathLike = DEFAULT_MODEL) -> CoherenceModel:

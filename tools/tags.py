@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -180,17 +179,14 @@ class TagModel:
     # ----------------------------------------------------------------- files
 
     def save(self, path: str | os.PathLike = DEFAULT_MODEL) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npz")
-        os.close(fd)
-        np.savez_compressed(tmp, vocab=np.array(self.vocab), idf=self.idf, group_names=np.array(self.group_names),
-                            group_w=self.group_w.astype(np.float16), group_b=self.group_b,
-                            tag_w=self.tag_w.astype(np.float16), tag_b=self.tag_b,
-                            meta=np.array(json.dumps(self.meta, ensure_ascii=False)))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        return path
+        from indexes.catalog import save_npz
+
+        return save_npz(path, {"vocab": np.array(self.vocab), "idf": self.idf,
+                               "group_names": np.array(self.group_names),
+                               "group_w": self.group_w.astype(np.float16), "group_b": self.group_b,
+                               "tag_w": self.tag_w.astype(np.float16), "tag_b": self.tag_b,
+                               "meta": np.array(json.dumps(self.meta, ensure_ascii=False))},
+                        compressed=True, mode=0o644)
 
     @classmethod
     def load(cls, path: str | os.PathLike = DEFAULT_MODEL) -> TagModel:
