@@ -122,11 +122,7 @@ def _label_adherence(texts: list[str], labels: list[list[str]], facts: list[dict
         model = TagModel.load()
     except TagError:
         return None
-    scores = model.predict(texts, embed, facts)
-    groups = np.zeros((len(texts), len(model.group_names)), np.float32)
-    for g in range(len(model.group_names)):
-        groups[:, g] = scores[:, model.tag_group == g].sum(axis=1)
-    top = [model.group_names[i] for i in groups.argmax(axis=1)]
+    top = [model.group_names[i] for i in model.group_scores(texts, embed, facts).argmax(axis=1)]
     return float(np.mean([t in labs for t, labs in zip(top, labels, strict=True)]))
 
 

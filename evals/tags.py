@@ -1,7 +1,7 @@
 """Speech-tag evaluation on ads of the E-SyncVidStory shape: top-1, micro/macro F1, per label, speed.
 
-Predicted 21-tag scores are mapped onto the benchmark's script labels (a label's score
-is the sum of its tags' scores). Top-1 accuracy: the best label is among the gold
+Scores are the model's benchmark-label level, P(label), which is also the sum of the
+label's 21-tag scores. Top-1 accuracy: the best label is among the gold
 ones. Multi-label F1: labels scoring >= 0.5, and always the best one.
 
 With ``cv`` the model is retrained per fold with the fold's products held out
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.loaders import memoized
 from tools.tags import TagModel, fit, groups, training_set
 
 __all__ = ["clips_of", "evaluate", "read_teacher", "TEACHER"]
@@ -46,13 +47,6 @@ def clips_of(records: Sequence[dict]) -> tuple[list[str], np.ndarray, list[dict]
     return texts, np.array(gold, dtype=np.int64).reshape(-1, len(names)), facts, products
 
 
-def _group_scores(model: TagModel, tag_scores: np.ndarray) -> np.ndarray:
-    out = np.zeros((len(tag_scores), len(model.group_names)), np.float32)
-    for g in range(len(model.group_names)):
-        out[:, g] = tag_scores[:, model.tag_group == g].sum(axis=1)
-    return out
-
-
 def evaluate(records: Sequence[dict], embed: Callable[[list[str]], np.ndarray], model: TagModel | None = None,
              cv: int | None = None, teacher: Sequence[dict] | None = None,
              progress: Callable[[int, int], None] | None = None) -> dict:
@@ -62,13 +56,7 @@ def evaluate(records: Sequence[dict], embed: Callable[[list[str]], np.ndarray], 
 
     names = groups()
     texts, gold, facts, products = clips_of(records)
-    memo: dict[str, np.ndarray] = {}
-
-    def vecs_of(items: Sequence[str]) -> np.ndarray:  # each distinct text embedded once
-        todo = list(dict.fromkeys(t for t in items if t not in memo))
-        if todo:
-            memo.update(zip(todo, embed(todo), strict=True))
-        return np.stack([memo[t] for t in items])
+    vecs_of = memoized(embed)  # the folds share most texts: each is embedded once
 
     t0 = time.perf_counter()
     vectors = vecs_of(texts)
@@ -83,15 +71,14 @@ def evaluate(records: Sequence[dict], embed: Callable[[list[str]], np.ndarray], 
             data = training_set([r for r in records if r["product"] in train_products], teacher, names)
             m = fit(data, vecs_of(data.texts), names)
             t1 = time.perf_counter()
-            scores[test] = _group_scores(m, m.predict([texts[i] for i in test], embed,
-                                                      [facts[i] for i in test], vectors[test]))
+            scores[test] = m.group_scores([texts[i] for i in test], embed, [facts[i] for i in test], vectors[test])
             predict_seconds += time.perf_counter() - t1
             if progress is not None:
                 progress(k + 1, len(folds))
     else:
         model = model or TagModel.load()
         t1 = time.perf_counter()
-        scores = _group_scores(model, model.predict(texts, embed, facts, vectors))
+        scores = model.group_scores(texts, embed, facts, vectors)
         predict_seconds = time.perf_counter() - t1
     top = scores.argmax(axis=1)
     top1 = float(np.mean(gold[np.arange(len(gold)), top] == 1))

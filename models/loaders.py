@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 from .provision import resolve
 from .settings import Settings
 
-__all__ = ["TextEmbedder", "text_embedder", "whisper_model"]
+__all__ = ["TextEmbedder", "text_embedder", "whisper_model", "memoized"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,19 @@ class TextEmbedder:
         single = isinstance(texts, str)
         out = self._impl("query", [texts] if single else texts)
         return out[0] if single else out
+
+
+def memoized(embed: Callable[[list[str]], np.ndarray], dim: int = 384) -> Callable[[list[str]], np.ndarray]:
+    """``embed`` with a memory: each distinct text is embedded once, however often it is asked for."""
+    memo: dict[str, np.ndarray] = {}
+
+    def run(texts: Sequence[str]) -> np.ndarray:
+        todo = list(dict.fromkeys(t for t in texts if t not in memo))
+        if todo:
+            memo.update(zip(todo, embed(todo), strict=True))
+        return np.stack([memo[t] for t in texts]) if len(texts) else np.zeros((0, dim), np.float32)
+
+    return run
 
 
 @lru_cache(maxsize=4)

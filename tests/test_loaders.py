@@ -39,3 +39,20 @@ def test_whisper_transcribes_speech(name, real_settings, tmp_path):
     segments, info = model.transcribe(str(wav), language="en", beam_size=1)
     text = " ".join(s.text for s in segments).lower()
     assert "hello" in text and "coffee" in text and ("20" in text or "twenty" in text)
+
+
+def test_memoized_embedder_embeds_each_distinct_text_once():
+    import numpy as np
+
+    from models.loaders import memoized
+
+    calls = []
+
+    def embed(texts):
+        calls.append(list(texts))
+        return np.array([[len(t), 1.0] for t in texts], np.float32)
+
+    e = memoized(embed, dim=2)
+    assert e(["a", "bb", "a"]).tolist() == [[1, 1], [2, 1], [1, 1]]
+    assert e(["bb", "ccc"])[1].tolist() == [3, 1] and e([]).shape == (0, 2)
+    assert calls == [["a", "bb"], ["ccc"]]

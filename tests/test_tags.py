@@ -76,6 +76,9 @@ def test_training_predicting_saving_and_loading(tmp_path):
     assert ids[int(scores[1].argmax())] == "texture_ingredients_material"
     assert ids[int(scores[2].argmax())] == "price"
     assert np.allclose(scores, model.predict(texts, fake_embed, [RECORDS[0]["facts"]] * 2 + [None]), atol=2e-3)
+    by_label = loaded.group_scores(texts, fake_embed, [RECORDS[0]["facts"], RECORDS[0]["facts"], None])
+    summed = np.stack([scores[:, loaded.tag_group == g].sum(axis=1) for g in range(len(groups()))], axis=1)
+    assert np.allclose(by_label, summed, atol=1e-5)  # a label's score is the sum of its tags' scores
 
 
 def test_missing_or_damaged_model_file_is_a_named_error(tmp_path):

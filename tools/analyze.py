@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from indexes.catalog import Catalog
+from models.loaders import memoized, text_embedder
 from models.settings import Settings
 from tools import asr as asr_mod
 from tools import scenes as scenes_mod
@@ -291,15 +292,8 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         rec = part("segments")
         return None if rec is None else rec.data
 
-    memo: dict[str, np.ndarray] = {}
-
-    def embed(texts: list[str]) -> np.ndarray:  # segments and tags embed the same sentences: once
-        from models.loaders import text_embedder
-
-        todo = list(dict.fromkeys(t for t in texts if t not in memo))
-        if todo:
-            memo.update(zip(todo, text_embedder(settings).passage(todo), strict=True))
-        return np.stack([memo[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+    # segments and tags embed the same sentences: once
+    embed = memoized(lambda texts: text_embedder(settings).passage(texts))
 
     def seg_compute(tick):
         segs = seg_mod.find_segments(seg_mod.items_from_sentences(sentences), video.duration,

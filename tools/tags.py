@@ -173,6 +173,7 @@ class TagModel:
 
     def group_scores(self, texts: Sequence[str], embed: Embed, facts: Sequence[dict | None] | None = None,
                      vectors: np.ndarray | None = None) -> np.ndarray:
+        """(n, labels) P(benchmark label): the sum of each label's tag scores from :meth:`predict`."""
         vecs = vectors if vectors is not None else embed(list(texts))
         return _sigmoid(self.features(texts, vecs, facts) @ self.group_w.T + self.group_b)
 
