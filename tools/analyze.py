@@ -322,7 +322,7 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
 
         def tags_compute(tick):
             texts = [s.text for s in sentences]
-            sheets = [by_name.get(_segment_at(segments, (s.start + s.end) / 2)) for s in sentences]
+            sheets = [by_name.get(seg_mod.product_at(segments, (s.start + s.end) / 2)) for s in sentences]
             scores = model.predict(texts, embed, sheets)
             return [{model.tags[k]: round(float(v), 3) for k, v in enumerate(row) if v >= 0.05} for row in scores]
 
@@ -400,13 +400,6 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
     report.analysis.clips = catalog.list_clips(video.id)
     report.analysis.versions = versions
     return report
-
-
-def _segment_at(segments: Sequence[Segment], t: float) -> str | None:
-    for seg in segments:
-        if seg.start <= t <= seg.end:
-            return seg.product
-    return None
 
 
 def load_analysis(catalog: Catalog, video: Video) -> Analysis | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models.settings import Settings
+from tools.claims import letters as _letters
 from tools.media import audio_chunks
 from tools.schema import Sentence, Word
 
@@ -231,9 +232,6 @@ def transcribe(path: str | os.PathLike, settings: Settings, options: AsrOptions 
     return Transcript(language=language, sentences=split_sentences(words, language), language_probability=prob,
                       speech_seconds=done)
 
-
-def _letters(text: str) -> str:
-    return re.sub(r"[^\w]", "", text.lower())
 
 
 def correct_names(words: list[Word], names: Iterable[str], min_ratio: float = 0.8) -> list[Word]:

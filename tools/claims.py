@@ -43,6 +43,11 @@ class Number:
     end: int
 
 
+def letters(text: str) -> str:
+    """Lower-case word characters only: how names are compared across spacing, case and punctuation."""
+    return re.sub(r"[^\w]", "", text.lower())
+
+
 def is_chinese(text: str) -> bool:
     han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
     return han >= max(1, len(text) // 5)

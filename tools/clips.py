@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tools.schema import Analysis, Clip, Segment, Sentence
+from tools.schema import Analysis, Clip, Sentence
+from tools.segments import product_at
 
 __all__ = ["build_clips", "search_text", "VERSION"]
 
@@ -32,10 +33,6 @@ def _cut_points(start: float, end: float, sentences: Sequence[Sentence], max_len
             last = prev
         prev = g
     return points
-
-
-def _product_at(segments: Sequence[Segment], t: float) -> str | None:
-    return next((s.product for s in segments if s.start <= t <= s.end), None)
 
 
 def search_text(clip: Clip) -> str:
@@ -87,7 +84,7 @@ def build_clips(analysis: Analysis, max_len: float = 15.0, min_len: float = 1.0,
                     concepts[name] = round(max(concepts.get(name, 0.0), float(v)), 3)
         out.append(Clip(id=f"{a.video.id[:12]}-{len(out)}", video_id=a.video.id, start=round(start, 3),
                         screen_text=" · ".join(seen), concepts=concepts, scores=scores,
-                        end=round(end, 3), product=_product_at(a.segments, (start + end) / 2),
+                        end=round(end, 3), product=product_at(a.segments, (start + end) / 2),
                         text=" ".join(a.sentences[i].text for i in said) if a.language != "zh"
                         else "".join(a.sentences[i].text for i in said),
                         sentences=said, shots=shot_ids, tags={t: round(v, 3) for t, v in tags.items()}))

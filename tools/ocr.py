@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from tools.claims import letters
 from tools.schema import Shot
 from tools.shots import ShotFeatures, pair_distance
 
@@ -45,8 +46,8 @@ class ScreenText:
 
 
 def kind_of(text: str, names: Sequence[str] = ()) -> str:
-    low = re.sub(r"[^\w]", "", text.lower())
-    if any(len(n) >= 3 and re.sub(r"[^\w]", "", n.lower()) in low for n in names):
+    low = letters(text)
+    if any(len(n) >= 3 and letters(n) in low for n in names):
         return "product"
     if _PRICE.search(text):
         return "price"

@@ -24,16 +24,16 @@ one is there.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from tools.claims import letters as _letters
 from tools.schema import ProductFacts, Segment, Sentence, Shot
 
 __all__ = ["SegmentParams", "Item", "items_from_sentences", "partition", "product_evidence", "viterbi",
-           "find_segments", "VERSION"]
+           "find_segments", "product_at", "VERSION"]
 
 VERSION = "1"
 Embed = Callable[[list[str]], np.ndarray]
@@ -121,13 +121,15 @@ def partition(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, duration: flo
     return solve(min_len, max_len) or solve(0.0, np.inf) or [0]
 
 
-def _letters(text: str) -> str:
-    return re.sub(r"[^\w]", "", text.lower())
-
 
 def _mentions(text: str, facts: ProductFacts) -> int:
     t = _letters(text)
     return sum(1 for n in facts.names if len(_letters(n)) >= 3 and _letters(n) in t)
+
+
+def product_at(segments: Sequence[Segment], t: float) -> str | None:
+    """The product of the segment that contains time ``t`` (None: chat, or no segment)."""
+    return next((s.product for s in segments if s.start <= t <= s.end), None)
 
 
 def _snap(t: float, lo: float, hi: float, shots: Sequence[Shot]) -> float:
