@@ -607,6 +607,18 @@ def train_tags(ctx: typer.Context,
           f"{path} ({path.stat().st_size // 1024} KB)")
 
 
+def _eval_records(data: Path | None, limit: int | None, cv: int | None) -> tuple[Path, list[dict], int | None]:
+    """The ads to evaluate on, and the folds: 5 by default on the dev file the shipped models were
+    trained on (only products held out are a fair test there), the shipped model elsewhere."""
+    from evals.datasets import read_records
+
+    data = data or _default_dev()
+    records = read_records(data, limit)
+    if cv is None and data.resolve() == _default_dev().resolve():
+        cv = 5
+    return data, records, cv
+
+
 @eval_app.command("tags")
 @_friendly
 def eval_tags(ctx: typer.Context,
@@ -618,14 +630,10 @@ def eval_tags(ctx: typer.Context,
               out_dir: Annotated[Path | None, typer.Option("--out", help="Also write report.json here.")] = None
               ) -> None:
     """Speech-tag accuracy: top-1, micro/macro F1, per label, sentences per second."""
-    from evals.datasets import read_records
     from evals.tags import evaluate
     from models.loaders import text_embedder
 
-    data = data or _default_dev()
-    records = read_records(data, limit)
-    if cv is None and data.resolve() == _default_dev().resolve():
-        cv = 5  # the model was trained on this file: only products held out are a fair test
+    data, records, cv = _eval_records(data, limit, cv)
     report = evaluate(records, text_embedder(_settings(ctx)).passage, cv=cv)
     table = Table("label", "F1", "support", title=f"speech tags on {data.name}: {report['sentences']} clips of "
                   f"{report['ads']} ads ({report['mode']})")
@@ -673,13 +681,9 @@ def eval_coherence(ctx: typer.Context,
                    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N ads.")] = None) -> None:
     """Pairwise AUC: each clip's true next clip against the other clips of the same ad."""
     from evals.coherence import evaluate
-    from evals.datasets import read_records
     from models.loaders import text_embedder
 
-    data = data or _default_dev()
-    records = read_records(data, limit)
-    if cv is None and data.resolve() == _default_dev().resolve():
-        cv = 5
+    data, records, cv = _eval_records(data, limit, cv)
     report = evaluate(records, text_embedder(_settings(ctx)).passage, cv=cv)
     print(f"coherence on {data.name}: {report['ads']} ads, {report['pairs']} (next, other) pairs, "
           f"{report['mode']}: AUC {report['auc']:.3f}")
