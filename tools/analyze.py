@@ -140,6 +140,11 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         rec = catalog.get_part(video.id, step, versions[step])
         return rec
 
+    def stored(step: str):
+        """The stored data of ``step`` at its current version (None: compute it)."""
+        rec = part(step)
+        return None if rec is None else rec.data
+
     # shots run in a second thread while speech is recognised: whisper leaves part of the
     # two cores idle (measured: 1.25 cores busy on average), the thumbnail decode fills them.
     shots_cached = None
@@ -206,10 +211,6 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         sentences: list[Sentence] = []
         language = ""
         if video.has_audio:
-            def asr_cached():
-                rec = part("asr")
-                return None if rec is None else rec.data
-
             def asr_compute(tick):
                 try:
                     tr = asr_mod.transcribe(src, settings, opts, progress=tick)
@@ -218,7 +219,7 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
                 return {"language": tr.language, "language_probability": tr.language_probability,
                         "words": [w.model_dump() for w in tr.words]}
 
-            data = _run_step(report, progress, "asr", video.duration, asr_cached, asr_compute,
+            data = _run_step(report, progress, "asr", video.duration, lambda: stored("asr"), asr_compute,
                              lambda v, s: catalog.put_part(video.id, "asr", versions["asr"], v, model=opts.model,
                                                            seconds=s))
             language = data.get("language", "")
@@ -278,20 +279,12 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
     # scenes
     scenes: list[Scene] = []
     if feats is not None:
-        def scenes_cached():
-            rec = part("scenes")
-            return None if rec is None else rec.data
-
-        data = _run_step(report, progress, "scenes", None, scenes_cached,
+        data = _run_step(report, progress, "scenes", None, lambda: stored("scenes"),
                          lambda tick: [s.model_dump() for s in scenes_mod.group_scenes(shots, feats, sentences)],
                          lambda v, s: catalog.put_part(video.id, "scenes", versions["scenes"], v, seconds=s))
         scenes = [Scene.model_validate(s) for s in data]
 
     # product segments
-    def seg_cached():
-        rec = part("segments")
-        return None if rec is None else rec.data
-
     # segments and tags embed the same sentences: once
     embed = memoized(lambda texts: text_embedder(settings).passage(texts))
 
@@ -303,7 +296,7 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
                                      screen=[(x["t"], x["text"]) for x in screen])
         return [s.model_dump() for s in segs]
 
-    data = _run_step(report, progress, "segments", None, seg_cached, seg_compute,
+    data = _run_step(report, progress, "segments", None, lambda: stored("segments"), seg_compute,
                      lambda v, s: catalog.put_part(video.id, "segments", versions["segments"], v, seconds=s))
     segments = [Segment.model_validate(s) for s in data]
 
@@ -316,17 +309,13 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         versions["tags"] = tags_v
         by_name = {f.product: f.facts for f in facts}
 
-        def tags_cached():
-            rec = None if "tags" in force else catalog.get_part(video.id, "tags", tags_v)
-            return None if rec is None else rec.data
-
         def tags_compute(tick):
             texts = [s.text for s in sentences]
             sheets = [by_name.get(seg_mod.product_at(segments, (s.start + s.end) / 2)) for s in sentences]
             scores = model.predict(texts, embed, sheets)
             return [{model.tags[k]: round(float(v), 3) for k, v in enumerate(row) if v >= 0.05} for row in scores]
 
-        data = _run_step(report, progress, "tags", None, tags_cached, tags_compute,
+        data = _run_step(report, progress, "tags", None, lambda: stored("tags"), tags_compute,
                          lambda v, s: catalog.put_part(video.id, "tags", tags_v, v, seconds=s))
         sentences = [s.model_copy(update={"tags": t}) for s, t in zip(sentences, data, strict=True)]
     else:
@@ -341,10 +330,6 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         hl_v = f"{hl_mod.VERSION}+{versions['concepts']}+{versions.get('tags', 'notags')}"
         versions["highlights"] = hl_v
 
-        def hl_cached():
-            rec = None if "highlights" in force else catalog.get_part(video.id, "highlights", hl_v)
-            return None if rec is None else rec.data
-
         def hl_compute(tick):
             scores = hl_mod.score_shots(shots, shot_concepts, sentences)
             centres = [hl_mod.crop_centre(attention[i]) if attention is not None else (0.5, 0.5)
@@ -352,7 +337,7 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
             return [{"shot": i, "score": sc, "crop_x": round(cx, 3), "crop_y": round(cy, 3)}
                     for i, (sc, (cx, cy)) in enumerate(zip(scores, centres, strict=True))]
 
-        highlights = _run_step(report, progress, "highlights", None, hl_cached, hl_compute,
+        highlights = _run_step(report, progress, "highlights", None, lambda: stored("highlights"), hl_compute,
                                lambda v, s: catalog.put_part(video.id, "highlights", hl_v, v, seconds=s))
     else:
         report.steps.append(StepReport("highlights", "skipped", note="no shots"))
@@ -369,10 +354,6 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
     clips_v = (f"{clips_mod.VERSION}+{versions.get('tags', versions['segments'])}+{versions['scenes'] if scenes else ''}"
                f"+{versions.get('highlights', '')}")
     versions["clips"] = clips_v
-
-    def clips_cached():
-        rec = None if "clips" in force else catalog.get_part(video.id, "clips", clips_v)
-        return None if rec is None else rec.data
 
     def clips_compute(tick):
         built = clips_mod.build_clips(report.analysis, screen=screen, shot_concepts=shot_concepts,
@@ -395,7 +376,7 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
                                      if (c.text or c.screen_text) else c for c in built])
         return {"clips": len(built), "indexed": len(worded)}
 
-    _run_step(report, progress, "clips", None, clips_cached, clips_compute,
+    _run_step(report, progress, "clips", None, lambda: stored("clips"), clips_compute,
               lambda v, s: catalog.put_part(video.id, "clips", clips_v, v, seconds=s))
     report.analysis.clips = catalog.list_clips(video.id)
     report.analysis.versions = versions
