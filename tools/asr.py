@@ -180,16 +180,15 @@ def detect_language(model, samples: np.ndarray) -> tuple[str | None, float]:
 
 
 def transcribe_array(model, samples: np.ndarray, offset: float, opts: AsrOptions,
-                     language: str | None) -> tuple[list[Word], str, float]:
+                     language: str | None) -> list[Word]:
     """One window through faster-whisper; word times shifted by ``offset``."""
     prompt = _ZH_PROMPT if language == "zh" else None
     hot = (" ".join(opts.hotwords) or None) if opts.decoder_hotwords else None
-    segments, info = model.transcribe(
+    segments, _ = model.transcribe(
         samples, language=language, beam_size=opts.beam_size, vad_filter=opts.vad, word_timestamps=True,
         condition_on_previous_text=False, initial_prompt=prompt, hotwords=hot,
         vad_parameters={"min_silence_duration_ms": 500}, without_timestamps=False)
-    words = _words(segments, offset)
-    return words, info.language, float(info.language_probability)
+    return _words(segments, offset)
 
 
 def transcribe(path: str | os.PathLike, settings: Settings, options: AsrOptions | None = None,
@@ -221,8 +220,7 @@ def transcribe(path: str | os.PathLike, settings: Settings, options: AsrOptions 
             continue
         if language is None:  # the first window with speech decides, for the whole stream
             language, prob = detect_language(model, samples)
-        ws, _, _ = transcribe_array(model, samples, start, opts, language)
-        words += ws
+        words += transcribe_array(model, samples, start, opts, language)
         done = start + len(samples) / SR
         if progress is not None:
             progress(done)
