@@ -174,26 +174,22 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
             data = {"shots": [s.model_dump() for s in res.shots],
                     "boundaries": [b.__dict__ for b in res.boundaries]}
             feats, shot_seconds = res.features, time.perf_counter() - t0
-        lines = None
-        if ocr_cached is None:
-            sdata, sfeats = (data, feats) if cached_shots is None else cached_shots
-            t0 = time.perf_counter()
-            progress.start("ocr", video.duration)
-            lines = [x.as_dict() for x in ocr_mod.read_screen(
-                src, [Shot.model_validate(x) for x in sdata["shots"]], sfeats, names,
-                progress=lambda done: progress.advance("ocr", done))]
-            ocr_seconds = time.perf_counter() - t0
-        concepts = None
-        concept_seconds = 0.0
+        # on-screen text and concepts: one pass, one decode per shot (the version of concepts
+        # includes the version of ocr, so text is never missing while concepts are stored)
+        got_look = None
+        ocr_seconds = concept_seconds = 0.0
         if concepts_cached is None:
             sdata, sfeats = (data, feats) if cached_shots is None else cached_shots
             t0 = time.perf_counter()
             progress.start("concepts", video.duration)
-            concepts = concepts_mod.shot_concepts(
+            got_look = concepts_mod.shot_concepts(
                 src, [Shot.model_validate(x) for x in sdata["shots"]], sfeats,
-                lines if lines is not None else ocr_cached.data, settings,
+                None if ocr_cached is None else ocr_cached.data, settings, names=names,
                 progress=lambda done: progress.advance("concepts", done))
-            concept_seconds = time.perf_counter() - t0
+            ocr_seconds = got_look.ocr_seconds
+            concept_seconds = time.perf_counter() - t0 - ocr_seconds
+        lines = got_look.screen if got_look is not None else None
+        concepts = got_look
         return data, feats, shot_seconds, lines, ocr_seconds, concepts, concept_seconds
 
     if video.has_audio and part("asr") is None:
@@ -262,9 +258,9 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         visual = None
         attention = None
         if got is not None and got[5] is not None:
-            shot_concepts, visual, attention = got[5]
-            catalog.put_part(video.id, "concepts", versions["concepts"], shot_concepts,
-                             arrays={"visual": visual.astype(np.float16), "attention": attention}, seconds=got[6])
+            shot_concepts, visual, attention = got[5].concepts, got[5].visual, got[5].attention
+            catalog.put_part(video.id, "concepts", versions["concepts"], shot_concepts, arrays=got[5].arrays(),
+                             seconds=got[6])
             progress.finish("concepts", "done", got[6])
             report.steps.append(StepReport("concepts", "done", got[6]))
         elif concepts_cached is not None:

@@ -24,7 +24,7 @@ from tools.claims import letters
 from tools.schema import Shot
 from tools.shots import ShotFeatures, pair_distance
 
-__all__ = ["ScreenText", "read_screen", "kind_of", "VERSION"]
+__all__ = ["ScreenText", "read_screen", "read_frame", "keyframes", "kind_of", "VERSION"]
 
 VERSION = "1"
 _PRICE = re.compile(r"([$€£¥￥]\s?\d|\d\s?(元|块|dollars?|usd|eur)\b|\d+[.,]\d{2}\b|到手价|价格|price)", re.I)
@@ -64,47 +64,70 @@ def _engine(threads: int):
                             "EngineConfig.onnxruntime.inter_op_num_threads": 1})
 
 
-def _keyframes(shots: Sequence[Shot], duration: float, per_minute: float) -> list[int]:
+def keyframes(shots: Sequence[Shot], duration: float, per_minute: float) -> list[int]:
+    """The shots whose middle frame is read: the longest ones, ``per_minute`` per minute of video."""
     budget = max(1, int(np.ceil(per_minute * max(duration, 1.0) / 60.0)))
     order = sorted(range(len(shots)), key=lambda i: -shots[i].duration)
     return sorted(order[:budget])
 
 
+def read_frame(image: np.ndarray, t: float, shot_index: int, names: Sequence[str] = (), min_score: float = 0.6,
+               threads: int = 2) -> list[ScreenText]:
+    """The text lines on one RGB frame (boxes in the frame's pixels)."""
+    result = _engine(threads)(np.ascontiguousarray(image[:, :, ::-1]))
+    lines = []
+    for box, text, score in zip(result.boxes if result.boxes is not None else [], result.txts or (),
+                                result.scores or (), strict=False):
+        if score < min_score or not text.strip():
+            continue
+        pts = np.asarray(box)
+        x0, y0 = pts.min(axis=0)
+        x1, y1 = pts.max(axis=0)
+        lines.append(ScreenText(round(t, 3), shot_index, text.strip(), round(float(score), 3),
+                                (int(x0), int(y0), int(x1), int(y1)), kind_of(text, names)))
+    return lines
+
+
 def read_screen(path: str | os.PathLike, shots: Sequence[Shot], feats: ShotFeatures | None = None,
                 names: Sequence[str] = (), per_minute: float = 6.0, rows: int = 540, min_score: float = 0.6,
                 threads: int = 2, progress: Callable[[float], None] | None = None) -> list[ScreenText]:
-    """Read the text on screen at the keyframes of ``shots`` (see the module doc for the sampling)."""
+    """Read the text on screen at the keyframes of ``shots`` (see the module doc for the sampling).
+
+    ``reelwright analyze`` reads the same keyframes inside the concepts pass (one decode per
+    shot, :func:`tools.concepts.shot_concepts`); this is the standalone way.
+    """
     from tools.media import frames
 
-    engine = _engine(threads)
     duration = shots[-1].end if shots else 0.0
-    chosen = _keyframes(shots, duration, per_minute)
     out: list[ScreenText] = []
     read: list[tuple[int, list[ScreenText]]] = []  # feature row of each frame read, its lines
-    for shot_index in chosen:
+    for shot_index in keyframes(shots, duration, per_minute):
         shot = shots[shot_index]
         t = (shot.start + shot.end) / 2
-        row = int(np.argmin(np.abs(feats.t - t))) if feats is not None and len(feats) else -1
-        twin = next((lines for r, lines in read if row >= 0 and pair_distance(feats, r, row) < 0.04), None)
+        twin = reuse(read, feats, t)
         if twin is not None:
             out += [ScreenText(t, shot_index, x.text, x.score, x.box, x.kind) for x in twin]
             continue
         frame = next(frames(path, fps=None, size=rows, start=t, end=t + 0.5), None)
         if frame is None:
             continue
-        result = engine(np.ascontiguousarray(frame.image[:, :, ::-1]))
-        lines = []
-        for box, text, score in zip(result.boxes if result.boxes is not None else [], result.txts or (),
-                                    result.scores or (), strict=False):
-            if score < min_score or not text.strip():
-                continue
-            pts = np.asarray(box)
-            x0, y0 = pts.min(axis=0)
-            x1, y1 = pts.max(axis=0)
-            lines.append(ScreenText(round(frame.t, 3), shot_index, text.strip(), round(float(score), 3),
-                                    (int(x0), int(y0), int(x1), int(y1)), kind_of(text, names)))
-        read.append((row, lines))
+        lines = read_frame(frame.image, frame.t, shot_index, names, min_score, threads)
+        read.append((row_at(feats, t), lines))
         out += lines
         if progress is not None:
             progress(t)
     return out
+
+
+def row_at(feats: ShotFeatures | None, t: float) -> int:
+    """The shot-feature row nearest ``t`` (-1 without features)."""
+    return int(np.argmin(np.abs(feats.t - t))) if feats is not None and len(feats) else -1
+
+
+def reuse(done: Sequence[tuple[int, object]], feats: ShotFeatures | None, t: float, limit: float = 0.04):
+    """What was computed for a frame that looks like the one at ``t`` (shot features closer than
+    ``limit``), or None."""
+    row = row_at(feats, t)
+    if row < 0:
+        return None
+    return next((value for r, value in done if r >= 0 and pair_distance(feats, r, row) < limit), None)

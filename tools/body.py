@@ -1,0 +1,136 @@
+"""People in a frame: faces, hands, body pose and the person mask (mediapipe 0.10.21, bundled models).
+
+mediapipe 0.10.21 is the last release whose wheel bundles its models (face detection,
+hands, pose, selfie segmentation); later releases download them at run time, which
+fails offline. Its metadata pins ``numpy<2`` and ``opencv-contrib-python``; we install
+it without dependencies (the Makefile does) beside numpy 2 and our one OpenCV
+(contrib-headless < 5) and pin ``protobuf < 5`` (its solution graphs need the 4.x
+descriptor API). The tests run it that way; ``pip check`` names the pins it ignores.
+
+When mediapipe cannot be imported, :func:`look` falls back to OpenCV's Haar face
+cascade and reports no hands, pose or mask (``Body.source == "opencv"``).
+
+    >>> body = look(rgb_image)                  # doctest: +SKIP
+    >>> body.largest_face, len(body.hands)      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = ["Body", "look", "available", "hand_near_face"]
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the frame
+
+
+@dataclass
+class Body:
+    faces: list[Box] = field(default_factory=list)
+    hands: list[np.ndarray] = field(default_factory=list)  # (21, 2) landmark x, y fractions per hand
+    pose: np.ndarray | None = None  # (33, 3) x, y, visibility
+    mask: np.ndarray | None = None  # (18, 32) float32 person probability
+    source: str = "mediapipe"
+
+    @property
+    def largest_face(self) -> float:
+        """The tallest face's height as a fraction of the frame height (0: none)."""
+        return max((b[3] - b[1] for b in self.faces), default=0.0)
+
+    @property
+    def person_share(self) -> float:
+        return float(self.mask.mean()) if self.mask is not None else 0.0
+
+    def visible(self, *points: int, min_visibility: float = 0.5) -> bool:
+        """Whether all the given pose landmarks (mediapipe indices) are visible in the frame."""
+        if self.pose is None:
+            return False
+        p = self.pose[list(points)]
+        return bool(((p[:, 2] >= min_visibility) & (p[:, 1] >= 0) & (p[:, 1] <= 1)).all())
+
+
+@lru_cache(maxsize=1)
+def available() -> bool:
+    try:
+        import mediapipe  # noqa: F401
+    except Exception:  # noqa: BLE001 - any import failure means: use the fallback
+        return False
+    return True
+
+
+_lock = threading.Lock()  # mediapipe graphs are not re-entrant
+
+
+@lru_cache(maxsize=1)
+def _solutions():
+    import mediapipe as mp
+
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    s = mp.solutions
+    return (s.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5),
+            s.hands.Hands(static_image_mode=True, max_num_hands=2, model_complexity=0,
+                          min_detection_confidence=0.5),
+            s.pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=False),
+            s.selfie_segmentation.SelfieSegmentation(model_selection=0))
+
+
+@lru_cache(maxsize=1)
+def _haar():
+    import cv2
+
+    return cv2.CascadeClassifier(os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml"))
+
+
+def _haar_faces(image: np.ndarray) -> list[Box]:
+    import cv2
+
+    h, w = image.shape[:2]
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    found = _haar().detectMultiScale(grey, scaleFactor=1.15, minNeighbors=5, minSize=(24, 24))
+    return [(x / w, y / h, (x + fw) / w, (y + fh) / h) for (x, y, fw, fh) in found]
+
+
+def look(image: np.ndarray, hands: bool = True, pose: bool = True, mask: bool = True) -> Body:
+    """Faces (always), and optionally hands, pose and the person mask, in one RGB frame."""
+    if not available():
+        return Body(faces=_haar_faces(image), source="opencv")
+    import cv2
+
+    image = np.ascontiguousarray(image)
+    face_s, hands_s, pose_s, seg_s = _solutions()
+    body = Body()
+    with _lock:
+        r = face_s.process(image)
+        for d in r.detections or ():
+            b = d.location_data.relative_bounding_box
+            body.faces.append((max(0.0, b.xmin), max(0.0, b.ymin), min(1.0, b.xmin + b.width),
+                               min(1.0, b.ymin + b.height)))
+        if hands:
+            r = hands_s.process(image)
+            for lm in r.multi_hand_landmarks or ():
+                body.hands.append(np.array([(p.x, p.y) for p in lm.landmark], np.float32))
+        if pose:
+            r = pose_s.process(image)
+            if r.pose_landmarks is not None:
+                body.pose = np.array([(p.x, p.y, p.visibility) for p in r.pose_landmarks.landmark], np.float32)
+        if mask:
+            r = seg_s.process(image)
+            if r.segmentation_mask is not None:
+                body.mask = cv2.resize(r.segmentation_mask.astype(np.float32), (32, 18), interpolation=cv2.INTER_AREA)
+    return body
+
+
+def hand_near_face(body: Body, margin: float = 0.3) -> float:
+    """The share of a hand's fingertips inside a face box grown by ``margin`` (0 when no face/hand)."""
+    best = 0.0
+    for x0, y0, x1, y1 in body.faces:
+        mx, my = (x1 - x0) * margin, (y1 - y0) * margin
+        for hand in body.hands:
+            tips = hand[[4, 8, 12, 16, 20]]
+            inside = (tips[:, 0] >= x0 - mx) & (tips[:, 0] <= x1 + mx) & (tips[:, 1] >= y0 - my) & (tips[:, 1] <= y1 + my)
+            best = max(best, float(inside.mean()))
+    return best
