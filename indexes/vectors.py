@@ -8,7 +8,9 @@ exact search (one matrix product); from ``ivf_from`` vectors on, a Faiss IVF ind
 milliseconds at a million clips.
 
 Ids are int64 keys derived from the clip id; the clip ids themselves live in a JSON
-file beside the index. Writes go to temporary files renamed into place.
+file beside the index. Writes go to temporary files renamed into place; a change made
+through :meth:`VectorIndex.editing` (read, change, write under an exclusive lock on
+``NAME.lock``) is never lost to another process changing the same index at the same time.
 
     >>> idx = VectorIndex.open(folder, "text", dim=384)                    # doctest: +SKIP
     >>> idx.add(["ab12-0", "ab12-1"], vectors); idx.save()                 # doctest: +SKIP
@@ -20,7 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +65,24 @@ class VectorIndex:
             idx.keys, idx.vecs = keys.astype(np.int64), vecs.astype(np.float32)
             idx._row = {int(k): i for i, k in enumerate(idx.keys)}
         return idx
+
+    @classmethod
+    @contextmanager
+    def editing(cls, folder: str | os.PathLike, name: str, dim: int, **kw) -> Iterator[VectorIndex]:
+        """Open, change and save the index while holding an exclusive lock on it (POSIX ``flock``):
+        two processes adding clips at the same moment both land."""
+        import fcntl
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / f"{name}.lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                idx = cls.open(folder, name, dim, **kw)
+                yield idx
+                idx.save()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def save(self) -> Path:
         from indexes.catalog import save_npz

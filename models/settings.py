@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     clip_pretrained: str | None = Field(None, description="open_clip pretrained tag, fetched from the hub "
                                         "(only when offline is false).")
 
+    highlight_model: Literal["features", "learned", "blend"] = Field(
+        "features", description="Shot highlight scores: the documented feature scorer, the learned PLD model "
+        "(tools/data/highlight_pld.npz, 'reelwright train highlight'), or their mean. Default: the one that "
+        "ranks best in 'reelwright eval highlights' (see README).")
+    highlight_model_path: Path | None = Field(None, description="A learned highlight model file other than the "
+                                              "shipped one.")
+
     @property
     def models_dir(self) -> Path:
         return self.home / "models"

@@ -104,6 +104,28 @@ def test_clips_are_stored_and_found_by_meaning(analysed):
         assert only and all(h.clip.product == "Deep Field Space Poster Set" for h in only)
 
 
+def test_concepts_see_the_presenter_not_the_product_photos(analysed, demo):
+    """People come from mediapipe: the presenter's shots have a person, the product photos do not;
+    every shot keeps its three window frames for the learned highlight model."""
+    from indexes.catalog import Catalog
+
+    a = analysed[0].analysis
+    with Catalog.open(analysed[2]) as cat:
+        concepts = cat.get_part(a.video.id, "concepts", a.versions["concepts"]).data
+        window = cat.get_array(a.video.id, "concepts", a.versions["concepts"], "window")
+    assert window.shape == (len(a.shots), 3, 36, 64, 3) and window.std() > 10
+    presenter = photo = 0
+    for line in demo.lines:
+        mid = (line["shot_start"] + line["end"]) / 2
+        i = next(k for k, s in enumerate(a.shots) if s.start <= mid < s.end)
+        if line["visual"].startswith("photo:") and "astronaut" not in line["visual"]:  # she is a person
+            photo += 1
+            assert "person" not in concepts[i]["keywords"], (line["visual"], concepts[i])
+        elif line["visual"] == "presenter":
+            presenter += "person" in concepts[i]["keywords"]
+    assert photo and presenter >= 0.8 * sum(ln["visual"] == "presenter" for ln in demo.lines)
+
+
 def test_highlights_rank_product_demos_above_chat(analysed, demo, capsys):
     from evals.highlights import evaluate
 

@@ -37,3 +37,23 @@ def test_large_libraries_use_ivf_with_good_recall(tmp_path):
 
     assert type(faiss.downcast_index(idx._index.index)).__name__ == "IndexIVFFlat"
     assert "c42" in {c for c, _ in hits}
+
+
+def _add_many(folder: str, prefix: str, n: int) -> None:
+    for i in range(n):
+        with VectorIndex.editing(folder, "text", dim=8) as idx:
+            idx.add([f"{prefix}{i}"], _vecs(1, seed=i))
+
+
+def test_two_processes_editing_at_once_lose_nothing(tmp_path):
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_add_many, args=(str(tmp_path), p, 25)) for p in ("a", "b")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    idx = VectorIndex.open(tmp_path, "text", dim=8)
+    assert len(idx) == 50 and {idx.ids[int(k)][0] for k in idx.keys} == {"a", "b"}

@@ -323,11 +323,22 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
     if shots and shot_concepts:
         from tools import highlights as hl_mod
 
-        hl_v = f"{hl_mod.VERSION}+{versions['concepts']}+{versions.get('tags', 'notags')}"
+        learned = None
+        if settings.highlight_model != "features":
+            from tools.pld import DEFAULT_PATH, PLDModel
+
+            learned = PLDModel.load(settings.highlight_model_path or DEFAULT_PATH)
+        hl_v = (f"{hl_mod.VERSION}+{versions['concepts']}+{versions.get('tags', 'notags')}"
+                f"+{settings.highlight_model}{'-' + learned.digest if learned is not None else ''}")
         versions["highlights"] = hl_v
 
         def hl_compute(tick):
             scores = hl_mod.score_shots(shots, shot_concepts, sentences)
+            if learned is not None:
+                window = catalog.get_array(video.id, "concepts", versions["concepts"], "window")
+                pld = learned.predict(window)[0]
+                scores = [round(float(p if settings.highlight_model == "learned" else (s + p) / 2), 4)
+                          for s, p in zip(scores, pld, strict=True)]
             centres = [hl_mod.crop_centre(attention[i]) if attention is not None else (0.5, 0.5)
                        for i in range(len(shots))]
             return [{"shot": i, "score": sc, "crop_x": round(cx, 3), "crop_y": round(cy, 3)}
@@ -345,7 +356,7 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
 
     # clips: stored in the catalog, their words' vectors in the library's Faiss index
     from tools import clips as clips_mod
-    from tools.search import text_index, visual_index
+    from tools.search import editing_index
 
     clips_v = (f"{clips_mod.VERSION}+{versions.get('tags', versions['segments'])}+{versions['scenes'] if scenes else ''}"
                f"+{versions.get('highlights', '')}")
@@ -355,19 +366,18 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
         built = clips_mod.build_clips(report.analysis, screen=screen, shot_concepts=shot_concepts,
                                       highlights=highlights)
         old_ids = [c.id for c in catalog.list_clips(video.id)]
-        index = text_index(settings)
-        index.remove(old_ids)
         worded = [c for c in built if c.text or c.screen_text or c.concepts]
-        if worded:
-            index.add([c.id for c in worded], embed([clips_mod.search_text(c) for c in worded]))
-        index.save()
+        vectors = embed([clips_mod.search_text(c) for c in worded]) if worded else None
+        with editing_index(settings, "text") as index:  # locked: another analyze may be writing too
+            index.remove(old_ids)
+            if worded:
+                index.add([c.id for c in worded], vectors)
         if visual is not None and len(visual):
-            vindex = visual_index(settings)
-            vindex.remove(old_ids)
-            seen = [c for c in built if c.shots]
-            if seen:
-                vindex.add([c.id for c in seen], np.stack([visual[c.shots].mean(axis=0) for c in seen]))
-            vindex.save()
+            with editing_index(settings, "visual") as vindex:
+                vindex.remove(old_ids)
+                seen = [c for c in built if c.shots]
+                if seen:
+                    vindex.add([c.id for c in seen], np.stack([visual[c.shots].mean(axis=0) for c in seen]))
         catalog.put_clips(video.id, [c.model_copy(update={"vectors": {"text": c.id}})
                                      if (c.text or c.screen_text) else c for c in built])
         return {"clips": len(built), "indexed": len(worded)}

@@ -52,7 +52,7 @@ KEYWORD_RULES = {
                    "from the head to the hips but not the knees",
     "wide shot": "faces smaller than 12 % of the frame; or knees and ankles in frame; or no face, no person "
                  "and no dominant object",
-    "person": "a face, or a body pose with both shoulders in frame",
+    "person": "a face, or an upright body pose (nose above both shoulders, shoulders apart) in frame",
     "hands": "a hand found in at least one window frame (share of frames)",
     "product shot": "no person, and the top object class above 0.25",
     "showing": "an object class above 0.15 together with a face or a hand (holding it up to the camera)",
@@ -332,8 +332,10 @@ def shot_concepts(path: str | os.PathLike, shots: Sequence[Shot], feats: ShotFea
             bodies = [look(f.image, hands=True, pose=False, mask=False) for f in window]
             centre = look(middle, hands=False, pose=True, mask=True)
             centre.hands = bodies[len(window) // 2].hands
+            face = round(float(np.median([b.largest_face for b in bodies])), 3)  # in most frames: no flukes
+            if not face:
+                centre.faces = []
             people = people_signals(bodies, centre, split_screen(middle))
-            face = round(max(b.largest_face for b in bodies), 3)
             quality, look_.attention[i] = picture_quality(middle, centre)
             for k, f in enumerate(window[:3] if len(window) >= 3 else [window[0]] * (3 - len(window)) + window):
                 look_.window[i, k] = cv2.resize(f.image, (64, 36), interpolation=cv2.INTER_AREA)

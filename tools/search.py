@@ -16,7 +16,7 @@ from indexes.vectors import VectorIndex
 from models.settings import Settings
 from tools.schema import Clip
 
-__all__ = ["ClipHit", "search_clips", "text_index", "visual_index", "TEXT_DIM", "VISUAL_DIM"]
+__all__ = ["ClipHit", "search_clips", "text_index", "visual_index", "editing_index", "TEXT_DIM", "VISUAL_DIM"]
 
 TEXT_DIM = 384
 VISUAL_DIM = 1280
@@ -29,6 +29,9 @@ class ClipHit:
     reasons: list[str] = field(default_factory=list)
 
 
+_DIMS = {"text": TEXT_DIM, "visual": VISUAL_DIM}
+
+
 def text_index(settings: Settings) -> VectorIndex:
     """The library's text-vector index (e5-small of each clip's words), beside the catalog."""
     return VectorIndex.open(Path(settings.home) / "vectors", "text", TEXT_DIM)
@@ -37,6 +40,11 @@ def text_index(settings: Settings) -> VectorIndex:
 def visual_index(settings: Settings) -> VectorIndex:
     """The library's picture index (MobileNetV2 features of each clip's shots), beside the catalog."""
     return VectorIndex.open(Path(settings.home) / "vectors", "visual", VISUAL_DIM)
+
+
+def editing_index(settings: Settings, kind: str):
+    """The library's ``text`` or ``visual`` index, opened for a change under its lock (a context manager)."""
+    return VectorIndex.editing(Path(settings.home) / "vectors", kind, _DIMS[kind])
 
 
 def _words(text: str) -> set[str]:
