@@ -1,0 +1,38 @@
+"""The planner's tool registry: explicit, lazy, schema-ready, and errors come back as results."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from tools import TOOLS
+
+
+def test_registry_lists_documented_typed_tools():
+    assert set(TOOLS) == {"analyze_video", "describe_video", "search_clips"}
+    for name, fn in TOOLS.items():
+        spec = convert_to_openai_tool(fn)["function"]
+        assert spec["name"] == name and spec["description"]
+        assert all(p.get("description") for p in spec["parameters"]["properties"].values()), name
+    assert convert_to_openai_tool(TOOLS["search_clips"])["function"]["parameters"]["required"] == ["query"]
+
+
+def test_importing_tools_loads_no_tool_module():
+    code = "import sys, tools; print(sorted(m for m in sys.modules if m.startswith('tools.')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_bad_input_comes_back_as_an_error_result(tmp_path, monkeypatch):
+    monkeypatch.setenv("REELWRIGHT_HOME", str(tmp_path / "home"))
+    missing = tmp_path / "nope.mp4"
+    got = TOOLS["analyze_video"](str(missing))
+    assert set(got) == {"error"} and "nope.mp4" in got["error"]
+    assert "not analysed yet" in TOOLS["describe_video"](str(missing))["error"]
+    bad_facts = tmp_path / "facts.json"
+    bad_facts.write_text("{not json")
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"\0" * 64)
+    assert "error" in TOOLS["analyze_video"](str(video), facts=[str(bad_facts)])
