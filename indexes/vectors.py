@@ -138,6 +138,13 @@ class VectorIndex:
         self._index = index
         return index
 
+    def similarity(self, clip_ids: Sequence[str], query: np.ndarray) -> dict[str, float]:
+        """Cosine of ``query`` with each of ``clip_ids`` that is in the index."""
+        q = np.asarray(query, np.float32).reshape(self.dim)
+        q = q / max(float(np.linalg.norm(q)), 1e-8)
+        rows = {c: self._row[kk] for c in clip_ids if (kk := clip_key(c)) in self._row}
+        return {c: float(self.vecs[r] @ q) for c, r in rows.items()}
+
     def search(self, query: np.ndarray, k: int = 10, allowed: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """The ``k`` nearest clips to ``query`` (cosine), optionally only among ``allowed`` clip ids."""
         if not len(self.keys):

@@ -18,7 +18,7 @@ import numpy as np
 from .provision import resolve
 from .settings import Settings
 
-__all__ = ["TextEmbedder", "text_embedder", "whisper_model", "memoized"]
+__all__ = ["TextEmbedder", "ClipModel", "text_embedder", "whisper_model", "memoized", "clip_model", "clip_key"]
 
 
 @dataclass(frozen=True)
@@ -108,3 +108,79 @@ def _whisper(path: str, threads: int):
 def whisper_model(settings: Settings, name: str = "whisper-base", threads: int = 2):
     """A faster-whisper ``WhisperModel`` (int8 on CPU) for ``name``."""
     return _whisper(str(Path(resolve(name, settings))), threads)
+
+
+# --------------------------------------------------------------------------- CLIP (optional)
+
+
+@dataclass(frozen=True)
+class ClipModel:
+    """open_clip image and text towers: unit-length vectors in one space (text-to-image search)."""
+
+    key: str
+    dim: int
+    _model: Any
+    _preprocess: Any
+    _tokenizer: Any
+    _lock: Any
+
+    def images(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """RGB uint8 images -> (n, dim) unit vectors."""
+        import torch
+        from PIL import Image
+
+        if not len(images):
+            return np.zeros((0, self.dim), np.float32)
+        x = torch.stack([self._preprocess(Image.fromarray(np.ascontiguousarray(im))) for im in images])
+        with self._lock, torch.no_grad():
+            v = self._model.encode_image(x).float()
+        return torch.nn.functional.normalize(v, dim=-1).numpy()
+
+    def texts(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        with self._lock, torch.no_grad():
+            v = self._model.encode_text(self._tokenizer(list(texts))).float()
+        return torch.nn.functional.normalize(v, dim=-1).numpy()
+
+
+def clip_key(settings: Settings) -> str | None:
+    """What identifies the configured CLIP model in stored analyses (None: not configured)."""
+    if settings.clip_checkpoint:
+        p = Path(settings.clip_checkpoint).expanduser()
+        size = p.stat().st_size if p.is_file() else 0
+        return f"{Path(settings.clip_arch).stem}:{p.name}:{size}"
+    if settings.clip_pretrained and not settings.offline:
+        return f"{settings.clip_arch}:{settings.clip_pretrained}"
+    return None
+
+
+def clip_model(settings: Settings) -> ClipModel:
+    """The configured open_clip model: ``clip_arch`` (an open_clip name, or a path to a model config
+    JSON) with the weights at ``clip_checkpoint``, or ``clip_pretrained`` from the hub when online.
+
+    Raises:
+        ModelNotConfigured / ModelMissing: nothing configured, or the checkpoint is not there
+        (callers fall back to MobileNetV2 features and text search).
+    """
+    source = str(resolve("clip", settings)) if settings.clip_checkpoint else settings.clip_pretrained
+    if not settings.clip_checkpoint:
+        resolve("clip", settings)  # raises the named error when offline or not configured
+    return _clip(settings.clip_arch, str(source), clip_key(settings) or "")
+
+
+@lru_cache(maxsize=1)
+def _clip(arch: str, source: str, key: str) -> ClipModel:
+    import open_clip
+    import torch
+
+    torch.set_num_threads(2)
+    name = arch
+    if arch.endswith(".json"):
+        open_clip.add_model_config(arch)
+        name = Path(arch).stem
+    model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=source)
+    model.eval()
+    dim = int(model.text_projection.shape[1]) if getattr(model, "text_projection", None) is not None else \
+        int(model.encode_text(open_clip.get_tokenizer(name)(["x"])).shape[1])
+    return ClipModel(key, dim, model, preprocess, open_clip.get_tokenizer(name), threading.Lock())

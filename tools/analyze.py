@@ -159,9 +159,14 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
     versions["ocr"] = f"{ocr_mod.VERSION}+shots{versions['shots']}+{_short_hash(sorted(names)) if names else 'nonames'}"
     ocr_cached = part("ocr") if video.has_video else None
 
+    from models.loaders import clip_key, clip_model
+    from models.provision import resolve
     from tools import concepts as concepts_mod
 
-    versions["concepts"] = f"{concepts_mod.VERSION}+{versions['ocr']}"
+    ckey = clip_key(settings)  # open_clip vectors too, when a CLIP model is configured
+    if ckey:
+        resolve("clip", settings)  # a configured but missing checkpoint: its named error, before any work
+    versions["concepts"] = f"{concepts_mod.VERSION}+{versions['ocr']}" + (f"+clip:{ckey}" if ckey else "")
     concepts_cached = part("concepts") if video.has_video else None
 
     def visual_compute(cached_shots):
@@ -185,6 +190,7 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
             got_look = concepts_mod.shot_concepts(
                 src, [Shot.model_validate(x) for x in sdata["shots"]], sfeats,
                 None if ocr_cached is None else ocr_cached.data, settings, names=names,
+                clip=clip_model(settings) if ckey else None,
                 progress=lambda done: progress.advance("concepts", done))
             ocr_seconds = got_look.ocr_seconds
             concept_seconds = time.perf_counter() - t0 - ocr_seconds
@@ -372,6 +378,13 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
             index.remove(old_ids)
             if worded:
                 index.add([c.id for c in worded], vectors)
+        if ckey and len(shots):
+            shot_clip = catalog.get_array(video.id, "concepts", versions["concepts"], "clip").astype(np.float32)
+            with editing_index(settings, "clip", dim=shot_clip.shape[1]) as cindex:
+                cindex.remove(old_ids)
+                seen = [c for c in built if c.shots]
+                if seen:
+                    cindex.add([c.id for c in seen], np.stack([shot_clip[c.shots].mean(axis=0) for c in seen]))
         if visual is not None and len(visual):
             with editing_index(settings, "visual") as vindex:
                 vindex.remove(old_ids)

@@ -253,9 +253,13 @@ class ShotLook:
     window: np.ndarray  # (shots, 3, 36, 64, 3) uint8: the window's frames, small
     screen: list[dict] | None  # the OCR lines read in this pass (None: they were given)
     ocr_seconds: float = 0.0
+    clip: np.ndarray | None = None  # (shots, d) float32 open_clip image vectors, when CLIP is configured
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"visual": self.visual.astype(np.float16), "attention": self.attention, "window": self.window}
+        out = {"visual": self.visual.astype(np.float16), "attention": self.attention, "window": self.window}
+        if self.clip is not None:
+            out["clip"] = self.clip.astype(np.float16)
+        return out
 
 
 def _window(path, shot: Shot, rows: int) -> list:
@@ -274,7 +278,7 @@ def _window(path, shot: Shot, rows: int) -> list:
 
 def shot_concepts(path: str | os.PathLike, shots: Sequence[Shot], feats: ShotFeatures | None,
                   screen: Sequence[dict] | None, settings: Settings, names: Sequence[str] = (),
-                  rows: int = 360, ocr_rows: int = 540, ocr_per_minute: float = 6.0,
+                  rows: int = 360, ocr_rows: int = 540, ocr_per_minute: float = 6.0, clip=None,
                   progress: Callable[[float], None] | None = None) -> ShotLook:
     """Per shot: objects, faces, hands, pose, actions, picture quality, motion, keywords; the
     visual vectors, attention maps and small window frames.
@@ -282,7 +286,8 @@ def shot_concepts(path: str | os.PathLike, shots: Sequence[Shot], feats: ShotFea
     ``screen``: the stored OCR lines; None reads them here, from the same decoded keyframes
     (``tools.ocr.keyframes`` chooses the shots, at ``ocr_rows`` lines). A shot that looks like
     one already analysed (shot-detector features) reuses its picture analysis and text; motion
-    is always its own.
+    is always its own. ``clip`` (a :class:`models.loaders.ClipModel`) adds open_clip image
+    vectors of the middle frames (text-to-image search).
     """
     import cv2
 
@@ -291,7 +296,8 @@ def shot_concepts(path: str | os.PathLike, shots: Sequence[Shot], feats: ShotFea
     n = len(shots)
     out: list[dict] = []
     look_ = ShotLook([], np.zeros((n, 1280), np.float32), np.full((n, 18, 32), 1.0 / (18 * 32), np.float16),
-                     np.zeros((n, *WINDOW_SHAPE), np.uint8), None if screen is not None else [])
+                     np.zeros((n, *WINDOW_SHAPE), np.uint8), None if screen is not None else [],
+                     clip=np.zeros((n, clip.dim), np.float32) if clip is not None else None)
     read_ocr = set(ocr.keyframes(shots, shots[-1].end, ocr_per_minute)) if screen is None and shots else set()
     done: list[tuple[int, int]] = []  # (feature row, shot index) of shots really analysed
     read: list[tuple[int, list]] = []  # (feature row, OCR lines) of frames really read
@@ -324,11 +330,15 @@ def shot_concepts(path: str | os.PathLike, shots: Sequence[Shot], feats: ShotFea
             objects, face, quality, people = c["objects"], c["face"], c["quality"], c["people"]
             look_.visual[i], look_.attention[i], look_.window[i] = look_.visual[twin], look_.attention[twin], \
                 look_.window[twin]
+            if look_.clip is not None:
+                look_.clip[i] = look_.clip[twin]
         elif not window:
             objects, face, quality, people = {}, 0.0, {}, {}
         else:
             middle = window[len(window) // 2].image
             objects, look_.visual[i] = _classify(middle, settings)
+            if look_.clip is not None:
+                look_.clip[i] = clip.images([middle])[0]
             bodies = [look(f.image, hands=True, pose=False, mask=False) for f in window]
             centre = look(middle, hands=False, pose=True, mask=True)
             centre.hands = bodies[len(window) // 2].hands
