@@ -123,3 +123,12 @@ def test_eval_highlights_on_labelled_real_footage(real_settings, tmp_path):
     r = json.loads((tmp_path / "h.json").read_text())
     assert r["videos"] == 7 and r["shots"] >= 15
     assert r["rankings"]["feature scorer"]["ap"] > r["rankings"]["uniform"]["ap"] + 0.1
+
+
+def test_actions_raise_the_score():
+    shot = [Shot(index=0, start=0, end=4)]
+    plain = {"keywords": {"close-up": 0.8, "person": 1.0}, "quality": {"sharpness": 0.4}, "motion": 0.02}
+    base = score_shots(shot, [plain], [])[0]
+    for action in ("applying", "unboxing", "before/after"):
+        acting = dict(plain, keywords=dict(plain["keywords"], **{action: 0.9}))
+        assert score_shots(shot, [acting], [])[0] > base + 0.05, action

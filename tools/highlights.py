@@ -28,7 +28,7 @@ from tools.schema import Sentence, Shot
 
 __all__ = ["WEIGHTS", "TAG_VALUE", "score_shots", "crop_centre", "VERSION"]
 
-VERSION = "1"
+VERSION = "2"
 
 # How much a speech tag is worth in an ad (1 = the moments ads are cut from; negative = cut away).
 TAG_VALUE = {
@@ -41,6 +41,8 @@ TAG_VALUE = {
 WEIGHTS = {
     "speech": 1.6,  # tag value of what is said (score-weighted over the shot's sentences)
     "product shot": 0.8, "close-up": 0.5, "showing": 0.5,  # concept keywords
+    "applying": 0.6, "unboxing": 0.5, "before/after": 0.5,  # actions: what ads are cut from
+    "hands": 0.2,  # hands in frame: something is being handled
     "on screen": 0.4,  # price / promo / product name written on screen
     "sharpness": 0.3, "exposure": 0.2, "colourfulness": 0.3,
     "motion": 0.2,  # some movement (capped): a demo moves, a still frame does not
@@ -67,7 +69,8 @@ def score_shots(shots: Sequence[Shot], concepts: Sequence[dict], sentences: Sequ
         c = concepts[i] if i < len(concepts) else {}
         kw, q = c.get("keywords", {}), c.get("quality", {})
         z = WEIGHTS["bias"] + WEIGHTS["speech"] * _speech_value(shot, sentences)
-        z += sum(WEIGHTS[k] * float(kw.get(k, 0.0)) for k in ("product shot", "close-up", "showing"))
+        z += sum(WEIGHTS[k] * float(kw.get(k, 0.0)) for k in ("product shot", "close-up", "showing", "applying",
+                                                              "unboxing", "before/after", "hands"))
         z += WEIGHTS["on screen"] * any(k in kw for k in ("price on screen", "promo on screen",
                                                            "product name on screen"))
         z += sum(WEIGHTS[k] * float(q.get(k, 0.0)) for k in ("sharpness", "exposure", "colourfulness"))
