@@ -53,16 +53,21 @@ def _friendly(fn: Callable) -> Callable:
         from models.provision import ModelError
         from models.registry import UnknownModel
         from models.transports import LLMError
+        from tools.arrange import ArrangeError
         from tools.coherence import CoherenceError
+        from tools.make import MakeError
         from tools.media import MediaError
         from tools.pld import HighlightModelError
+        from tools.render import RenderError
         from tools.schema import FactsError
         from tools.tags import TagError
+        from tools.voice import VoiceError
 
         try:
             return fn(*args, **kwargs)
         except (ModelError, UnknownModel, LLMError, UsageError, DataError, FactsError, MediaError,
-                CatalogError, TagError, CoherenceError, HighlightDataError, HighlightModelError) as exc:
+                CatalogError, TagError, CoherenceError, HighlightDataError, HighlightModelError, MakeError,
+                ArrangeError, RenderError, VoiceError) as exc:
             from rich.markup import escape
 
             err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
@@ -474,6 +479,55 @@ def analyze_cmd(ctx: typer.Context,
     _print_summary(report)
     if plot is not None:
         out.print(f"plot: {plot}")
+
+
+@app.command("make")
+@_friendly
+def make_cmd(ctx: typer.Context,
+             stream: Annotated[Path, typer.Option("--stream", help="The live stream to cut the ad from.")],
+             facts: Annotated[list[Path], typer.Option("--facts", help="Fact sheet(s) of the products sold.")],
+             out_dir: Annotated[Path, typer.Option("-o", "--out", help="Output folder (nothing is written elsewhere).")],
+             brief: Annotated[str, typer.Option(help='What to make, e.g. "15s beauty ad, energetic".')] = "",
+             duration: Annotated[float | None, typer.Option(help="Seconds (6 to 300; default 15 or the brief's).")] = None,
+             aspect: Annotated[str | None, typer.Option(help="9:16 (default), 1:1 or 16:9.")] = None,
+             product: Annotated[str | None, typer.Option(help="Which product of the stream (default: best covered).")] = None,
+             audio: Annotated[str | None, typer.Option(help="original, voiceover or both (default: voice-over when an "
+                                                            "offline voice speaks the language).")] = None,
+             music: Annotated[Path | None, typer.Option(help="Music bed (audio file), ducked under speech.")] = None,
+             no_music: Annotated[bool, typer.Option("--no-music", help="No music bed.")] = False,
+             variants: Annotated[int | None, typer.Option(min=1, max=6, help="Storyline variants to rank.")] = None,
+             render_all: Annotated[bool, typer.Option("--render-all", help="Render every ranked variant.")] = False,
+             language: Annotated[str | None, typer.Option(help="zh or en (default: the stream's).")] = None) -> None:
+    """Make a finished short ad from an analysed live stream (analyses it first when needed)."""
+    from indexes.catalog import Catalog
+    from tools.make import make_ad
+
+    if aspect is not None and aspect not in ("9:16", "1:1", "16:9"):
+        raise UsageError(f"--aspect {aspect}: use 9:16, 1:1 or 16:9")
+    if audio is not None and audio not in ("original", "voiceover", "both"):
+        raise UsageError(f"--audio {audio}: use original, voiceover or both")
+    if music is not None and not music.is_file():
+        raise UsageError(f"--music {music}: no such file")
+    settings = _settings(ctx)
+    with Catalog.open(settings) as cat:
+        res = make_ad(stream, facts, brief, out_dir, settings, cat, render_all=render_all,
+                      progress=lambda msg: err.print(msg, style="dim", highlight=False, markup=False),
+                      duration=duration, aspect=aspect, product=product, audio=audio,
+                      music_path=str(music.resolve()) if music else None, music=False if no_music else None,
+                      variants=variants, language=language)
+    plan = res.plan
+    table = Table("variant", "storyline", "score", "coverage", "footage", "highlight", "coherence", "diversity",
+                  title=f"{plan['segment']['product']}: {plan['spec']['duration']:g} s {plan['spec']['aspect']} ad, "
+                        f"{plan['audio']} audio")
+    for i, v in enumerate(plan["variants"]):
+        sc = v["scores"]
+        table.add_row(("* " if i == 0 else "  ") + str(i + 1), v["storyline"], f"{v['score']:.3f}",
+                      *(f"{sc[k]:.2f}" for k in ("coverage", "availability", "highlight", "coherence", "diversity")))
+    out.print(table)
+    for name in ("ad", "cover", "srt", "ass", "otio", "plan"):
+        if name in res.files:
+            out.print(f"  {name:6} {res.files[name]}", highlight=False)
+    out.print(f"done in {res.seconds['total']:.1f} s: {res.files['ad']}", highlight=False)
 
 
 @app.command("search")

@@ -1,0 +1,340 @@
+"""The main job: analysed stream + fact sheet + brief -> a finished short ad and the editor's files.
+
+    >>> result = make_ad("live.mp4", ["product.json"], "15s beauty ad, energetic", "out/", settings, catalog)
+    ... # doctest: +SKIP
+
+Steps: analysis (from the catalog when stored) -> ad spec (flags over brief) -> storyline
+variants with a clip per slot, scored and ranked (:mod:`tools.arrange`) -> narration per
+slot from the narrator, guarded by the fact guard (voice-over modes) -> voice-over with an
+offline TTS, fitted to each slot -> timeline -> one-pass render + cover + SRT / ASS /
+OTIO + ``plan.json``. Everything is written inside the output dir; the source is only read.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from models.settings import Settings
+from tools.adspec import AdSpec, SpecError, spec_from_brief
+from tools.arrange import Moment, Plan, arrange, product_segment
+from tools.schema import Analysis, ProductFacts, load_facts
+from tools.timeline import Crop, Cue, Item, Timeline, split_cues, write_ass, write_otio, write_srt
+
+__all__ = ["MakeResult", "make_ad", "build_timeline", "MakeError"]
+
+FPS = 30
+PROMO_FIELDS = ("promotion", "promotions", "活动优惠", "优惠", "price", "价格")
+
+
+class MakeError(ValueError):
+    """A request that cannot be made into an ad; the message says why."""
+
+
+@dataclass
+class MakeResult:
+    out_dir: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    plan: dict = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _transition(spec: AdSpec, kind: str, k: int) -> tuple[str, float]:
+    tone = spec.tone.lower()
+    if "calm" in tone or "relax" in tone or "luxur" in tone or "premium" in tone or "轻松" in tone:
+        return "crossfade", 0.5
+    if "energetic" in tone or "upbeat" in tone or "lively" in tone or "活力" in tone:
+        return ("slide", 0.3) if k % 2 == 0 else ("cut", 0.0)
+    return ("cut", 0.0) if kind == "speech" else ("crossfade", 0.3)
+
+
+def _sticker(facts: ProductFacts | None, language: str) -> str:
+    if facts is None:
+        return ""
+    for name in PROMO_FIELDS:
+        for fld, phrases in facts.facts.items():
+            if fld.strip().lower() == name and phrases:
+                return phrases[0]
+    return ""
+
+
+def build_timeline(plan: Plan, analysis: Analysis, highlights: Sequence[dict], spec: AdSpec, language: str,
+                   audio: str, title: str = "", sticker: str = "") -> Timeline:
+    """The timeline of ``plan``: items with in points, crop centres per source shot, transitions."""
+    v = analysis.video
+    width, height = spec.size
+    items: list[Item] = []
+    t = 0.0
+    for k, slot in enumerate(plan.slots):
+        m = slot.moment
+        if m.kind == "speech":
+            src_in = max(0.0, m.start - 0.1)
+        else:
+            src_in = m.start + max(0.0, (m.duration - slot.duration) / 2)
+        kind, secs = _transition(spec, m.kind, k) if k + 1 < len(plan.slots) else ("cut", 0.0)
+        length = slot.duration + secs
+        src_in = max(0.0, min(src_in, v.duration - length - 0.05))
+        crops = []
+        for i, sh in enumerate(analysis.shots):
+            if sh.end > src_in and sh.start < src_in + length and i < len(highlights):
+                crops.append(Crop(max(sh.start, src_in), highlights[i]["crop_x"], highlights[i]["crop_y"]))
+        items.append(Item(index=k + 1, source=str(Path(v.path).resolve()), src_in=round(src_in, 3), start=round(t, 3),
+                          duration=round(slot.duration, 3), crops=crops, tags=slot.tags,
+                          speech_end=m.speech_end if m.kind == "speech" else None,
+                          transition_out=kind, transition_seconds=secs, reasons=slot.reasons))
+        t += slot.duration
+    cta = next((it.start for it in items if it.tags and it.tags[0] in ("call_to_action", "price", "promotion")),
+               round(spec.duration * 0.6, 3))
+    return Timeline(width, height, FPS, round(spec.duration, 3), items, source_size=(v.width, v.height),
+                    source_duration=v.duration, audio=audio, music=spec.music_path if spec.music else None,
+                    sticker=sticker, sticker_from=cta, title=title, language=language)
+
+
+def _speech_cues(tl: Timeline, analysis: Analysis) -> list[Cue]:
+    """Subtitles of the presenter's own words, in ad time, chunked by words and pauses."""
+    cues: list[Cue] = []
+    for it in tl.items:
+        if it.speech_end is None:
+            continue
+        words = [w for s in analysis.sentences for w in s.words
+                 if w.start >= it.src_in - 0.05 and w.end <= min(it.speech_end, it.src_out) + 0.05]
+        chunk: list = []
+        for w in words:
+            if chunk and (len(chunk) >= 6 or w.start - chunk[-1].end > 0.5 or chunk[-1].text.rstrip()[-1:] in ".!?,。！？，"):
+                cues.append(_cue(it, chunk, tl.language))
+                chunk = []
+            chunk.append(w)
+        if chunk:
+            cues.append(_cue(it, chunk, tl.language))
+    for a, b in zip(cues, cues[1:], strict=False):  # one cue on screen at a time
+        a.end = min(a.end, b.start)
+    return cues
+
+
+def _cue(it: Item, words: list, language: str) -> Cue:
+    sep = "" if language == "zh" else " "
+    text = sep.join(w.text.strip() for w in words)
+    return Cue(round(it.start + words[0].start - it.src_in, 3), round(min(it.end, it.start + words[-1].end - it.src_in + 0.15), 3),
+               text)
+
+
+def _voice_over(tl: Timeline, lines: list[str], out_dir: Path, language: str) -> list[Cue]:
+    """Speak each slot's line (fitted to the slot: faster speech, at most 1.3x, when needed)."""
+    from tools.voice import synthesize
+
+    folder = out_dir / "voice"
+    folder.mkdir(exist_ok=True)
+    cues: list[Cue] = []
+    for it, line in zip(tl.items, lines, strict=True):
+        it.narration = line
+        if not line.strip():
+            continue
+        room = max(0.5, it.duration - 0.3)
+        speech = synthesize(line)
+        if speech.duration > room:
+            speech = synthesize(line, rate=min(1.3, speech.duration / room * 1.02))
+        path = speech.write_wav(folder / f"slot{it.index:02d}.wav")
+        it.voice, it.voice_duration = str(path.resolve()), round(speech.duration, 3)
+        cues += split_cues(line, it.start + 0.12, min(it.end, it.start + 0.12 + speech.duration), language)
+    return cues
+
+
+def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, out_dir: str | Path,
+            settings: Settings, catalog, *, llm=None, render_all: bool = False,
+            progress: Callable[[str], None] | None = None, **flags) -> MakeResult:
+    """Make the ad (see the module doc). ``flags`` are :class:`AdSpec` fields (None = from the brief)."""
+    from tools.analyze import analyze
+
+    say = progress or (lambda msg: None)
+    out_dir = Path(out_dir)
+    stream = Path(stream)
+    result = MakeResult(out_dir)
+    t0 = time.perf_counter()
+    facts = [load_facts(f) for f in facts_paths]
+    try:
+        spec = spec_from_brief(brief, products=[f.product for f in facts], **flags)
+    except SpecError as exc:
+        raise MakeError(str(exc)) from None
+    say("analysing the stream (stored steps are reused)")
+    report = analyze(stream, settings, catalog, facts=facts)
+    analysis, highlights = report.analysis, report.highlights
+    if not analysis.shots:
+        raise MakeError(f"{stream}: no video to cut an ad from")
+    if spec.product and not any(s.product == spec.product for s in analysis.segments):
+        raise MakeError(f"{spec.product!r} is not sold in {stream.name}: no segment of the stream is about it "
+                        f"(found: {', '.join(sorted({s.product for s in analysis.segments if s.product})) or 'none'})")
+    result.seconds["analysis"] = round(time.perf_counter() - t0, 2)
+    segment = product_segment(analysis, spec.product)
+    product = next((f for f in facts if f.product == segment.product), None)
+    language = spec.language or ("zh" if analysis.language == "zh" else "en")
+    from tools.voice import available_voices
+
+    audio = spec.audio or ("voiceover" if language == "en" and available_voices() else "original")
+    if audio != "original" and language == "zh":
+        raise MakeError("no Mandarin voice exists offline: use --audio original (the presenter's speech with "
+                        "subtitles), or configure a remote TTS")
+    kind = "speech" if audio == "original" else "pictures"
+
+    t1 = time.perf_counter()
+    say("arranging storylines and choosing clips")
+    coherence = _coherence(settings)
+    fallback = _fallback(settings, catalog, segment.product, analysis, highlights, kind)
+    plans = arrange(analysis, highlights, spec.model_copy(update={"variants": max(spec.variants, 3 if render_all else spec.variants)}),
+                    product, coherence=coherence, fallback=fallback, kind=kind)[:spec.variants]
+    result.seconds["arrange"] = round(time.perf_counter() - t1, 2)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.resolve() == stream.resolve().parent and (out_dir / "ad.mp4").resolve() == stream.resolve():
+        raise MakeError(f"{out_dir}: would overwrite the source")
+    title = product.product if product else (segment.product or "")
+    rendered = []
+    for n, plan in enumerate(plans if render_all else plans[:1]):
+        suffix = "" if n == 0 else f"_v{n + 1}"
+        tl = build_timeline(plan, analysis, highlights, spec, language, audio, title=_short(title, language),
+                            sticker=_sticker(product, language))
+        narration = None
+        t2 = time.perf_counter()
+        if audio in ("voiceover", "both"):
+            say(f"writing the narration ({len(tl.items)} slots) and checking it against the facts")
+            narration = _narrate(plan, tl, product, spec, language, settings, llm)
+            say("speaking the voice-over")
+            lines = [s.text[:1].upper() + s.text[1:] if language == "en" else s.text for s in narration.slots]
+            cues = _voice_over(tl, lines, out_dir, language)
+        else:
+            cues = _speech_cues(tl, analysis)
+        tl.cues = cues
+        result.seconds["narration" + suffix] = round(time.perf_counter() - t2, 2)
+        t3 = time.perf_counter()
+        say(f"rendering ad{suffix}.mp4 ({spec.size[0]}x{spec.size[1]}, {spec.duration:g} s)")
+        from tools.render import cover, render
+
+        ass = write_ass(cues, out_dir / f"ad{suffix}.ass", tl.width, tl.height, title=tl.title,
+                        title_until=min(2.5, tl.items[0].end) if tl.title else 0.0)
+        files = {"ad": render(tl, out_dir / f"ad{suffix}.mp4", ass), "srt": write_srt(cues, out_dir / f"ad{suffix}.srt"),
+                 "ass": ass, "otio": write_otio(tl, out_dir / f"ad{suffix}.otio", name=f"{title} ad{suffix}")}
+        result.seconds["render" + suffix] = round(time.perf_counter() - t3, 2)
+        if n == 0:
+            best = max(range(len(tl.items)), key=lambda i: plan.slots[i].moment.highlight)
+            it = tl.items[best]
+            c = it.crops[0] if it.crops else Crop(it.src_in, 0.5, 0.5)
+            files["cover"] = cover(it.source, it.src_in + min(it.duration / 2, 1.0), tl, out_dir / "cover.jpg",
+                                   title=_short(title, language), crop_x=c.x, crop_y=c.y)
+        rendered.append((plan, tl, narration, files))
+        result.files.update({(k if n == 0 else f"{k}{suffix}"): v for k, v in files.items()})
+
+    result.seconds["total"] = round(time.perf_counter() - t0, 2)
+    result.plan = _plan_json(spec, audio, language, stream, segment, plans, rendered, result.seconds)
+    plan_path = out_dir / "plan.json"
+    tmp = plan_path.with_suffix(".json.part")
+    tmp.write_text(json.dumps(result.plan, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(plan_path)
+    result.files["plan"] = plan_path
+    return result
+
+
+def _short(name: str, language: str) -> str:
+    from tools.narrate import short_name
+
+    return short_name(name, None, language) if name else ""
+
+
+def _coherence(settings: Settings):
+    from models.loaders import memoized, text_embedder
+    from tools.coherence import CoherenceError, CoherenceModel
+
+    try:
+        model = CoherenceModel.load()
+    except CoherenceError:
+        return None
+    embed = memoized(lambda texts: text_embedder(settings).passage(list(texts)))
+    cache: dict[tuple[str, str], float] = {}
+
+    def score(a: str, b: str) -> float:
+        if (a, b) not in cache:
+            cache[(a, b)] = float(model.score([a], [b], embed)[0])
+        return cache[(a, b)]
+
+    return score
+
+
+def _fallback(settings: Settings, catalog, product: str | None, analysis: Analysis, highlights: Sequence[dict],
+              kind: str):
+    """Concept retrieval from the library's index when no moment carries a slot's tags."""
+    from tools.search import search_clips
+    from tools.tags import taxonomy
+
+    names = {t.id: f"{t.en}: {t.definition}" for t in taxonomy()}
+
+    def find(tags: list[str]) -> list[Moment]:
+        query = "; ".join(names.get(t, t) for t in tags[:2])
+        hits = search_clips(query, settings, catalog, k=4, product=product, video_id=analysis.video.id)
+        out = []
+        for h in hits:
+            c = h.clip
+            sents = [s for s in analysis.sentences if s.index in c.sentences]
+            hl = max((highlights[i]["score"] for i in c.shots if i < len(highlights)), default=0.0)
+            m = Moment(c.start, c.end, kind, c.text, dict(c.tags), hl, list(c.shots), list(c.sentences),
+                       speech_end=(sents[-1].end if sents and kind == "speech" else None))
+            if kind == "speech" and not sents:
+                continue
+            m.found_by = f"found by retrieval for '{query[:60]}' ({'; '.join(h.reasons[:2])})"
+            out.append(m)
+        return out
+
+    return find
+
+
+def _narrate(plan: Plan, tl: Timeline, facts: ProductFacts | None, spec: AdSpec, language: str,
+             settings: Settings, llm):
+    from models.llm import get_chat_model
+    from models.loaders import text_embedder
+    from tools.guard import FactGuard
+    from tools.narrate import narrate
+    from tools.storyline import Slot, SlotContext, Storyline, budget_for_duration
+    from tools.tags import group_of
+
+    if facts is None:
+        raise MakeError("a voice-over needs the product's fact sheet (--facts)")
+    slots = []
+    n = len(tl.items)
+    for k, (it, ps) in enumerate(zip(tl.items, plan.slots, strict=True)):
+        budget, unit = budget_for_duration(max(1.0, it.duration - 0.4), language)
+        slots.append(Slot(index=k + 1, labels=[group_of(ps.tags[0])], budget=budget, unit=unit,
+                          position=k / max(1, n - 1), duration=it.duration,
+                          context=SlotContext(transcript=ps.moment.text[:300])))
+    story = Storyline(slots=slots, source=plan.name, language=language)
+    guard = FactGuard(facts.product, facts.facts, embedder=text_embedder(settings))
+    chat = llm or get_chat_model(settings, temperature=0.7, max_tokens=160)
+    brief = ", ".join(x for x in (spec.tone, spec.brief) if x)
+    return narrate(facts, story, llm=chat, guard=guard, brief=brief)
+
+
+def _plan_json(spec: AdSpec, audio: str, language: str, stream: Path, segment, plans: list[Plan],
+               rendered: list, seconds: dict) -> dict:
+    def plan_dict(p: Plan) -> dict:
+        return {"storyline": p.name, "score": p.total, "scores": p.scores,
+                "slots": [{"index": s.index, "tags": s.tags, "seconds": round(s.duration, 3), "score": s.score,
+                           "parts": s.parts, "reasons": s.reasons,
+                           "clip": None if s.moment is None else {"start": round(s.moment.start, 3),
+                                                                  "end": round(s.moment.end, 3),
+                                                                  "kind": s.moment.kind, "text": s.moment.text,
+                                                                  "shots": s.moment.shots,
+                                                                  "sentences": s.moment.sentences}}
+                          for s in p.slots]}
+
+    out = {"spec": spec.model_dump(), "audio": audio, "language": language, "source": str(stream.resolve()),
+           "segment": {"product": segment.product, "start": segment.start, "end": segment.end},
+           "variants": [plan_dict(p) for p in plans], "chosen": 0, "rendered": [], "seconds": seconds}
+    for plan, tl, narration, files in rendered:
+        entry = {"storyline": plan.name, "files": {k: str(Path(v).name) for k, v in files.items()},
+                 "timeline": tl.as_dict()}
+        if narration is not None:
+            entry["narration"] = [{"slot": s.index, "labels": s.labels, "text": s.text, "raw": s.raw,
+                                   "budget": list(s.budget), "unit": s.unit, "flags": s.flags,
+                                   "sentences": [asdict(e) if not hasattr(e, "model_dump") else e.model_dump()
+                                                 for e in s.sentences]} for s in narration.slots]
+        out["rendered"].append(entry)
+    return out
