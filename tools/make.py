@@ -67,23 +67,29 @@ def build_timeline(plan: Plan, analysis: Analysis, highlights: Sequence[dict], s
     v = analysis.video
     width, height = spec.size
     items: list[Item] = []
+    words = sorted((w.start, w.end) for s in analysis.sentences for w in s.words)
     t = 0.0
     for k, slot in enumerate(plan.slots):
         m = slot.moment
-        if m.kind == "speech":
-            src_in = max(0.0, m.start - 0.1)
+        speech_end = None
+        if m.kind == "speech":  # a breath of room around the words, never a piece of a neighbouring word
+            before = max((e for _, e in words if e <= m.start + 1e-3), default=0.0)
+            after = min((b for b, _ in words if b >= m.speech_end - 1e-3), default=v.duration)
+            src_in = max(0.0, before, m.start - 0.1)
+            speech_end = min(m.speech_end + 0.12, after)
         else:
             src_in = m.start + max(0.0, (m.duration - slot.duration) / 2)
         kind, secs = _transition(spec, m.kind, k) if k + 1 < len(plan.slots) else ("cut", 0.0)
         length = slot.duration + secs
-        src_in = max(0.0, min(src_in, v.duration - length - 0.05))
+        if m.kind != "speech":
+            src_in = max(0.0, min(src_in, v.duration - length - 0.05))
         crops = []
         for i, sh in enumerate(analysis.shots):
             if sh.end > src_in and sh.start < src_in + length and i < len(highlights):
                 crops.append(Crop(max(sh.start, src_in), highlights[i]["crop_x"], highlights[i]["crop_y"]))
         items.append(Item(index=k + 1, source=str(Path(v.path).resolve()), src_in=round(src_in, 3), start=round(t, 3),
                           duration=round(slot.duration, 3), crops=crops, tags=slot.tags,
-                          speech_end=m.speech_end if m.kind == "speech" else None,
+                          speech_end=speech_end,
                           transition_out=kind, transition_seconds=secs, reasons=slot.reasons))
         t += slot.duration
     cta = next((it.start for it in items if it.tags and it.tags[0] in ("call_to_action", "price", "promotion")),

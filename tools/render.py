@@ -107,7 +107,7 @@ def ffmpeg_command(tl: Timeline, out: str | Path, ass: str | Path | None = None,
     for k, it in enumerate(tl.items):
         delay = int(round(it.start * 1000))
         if tl.audio in ("original", "both") and it.speech_end is not None and it.speech_end > it.src_in:
-            heard = min(it.speech_end - it.src_in + 0.12, it.duration)
+            heard = min(it.speech_end - it.src_in, it.duration)
             gain = 1.0 if tl.audio == "original" else 0.25
             f.append(f"[{k}:a]atrim=duration={heard:.3f},asetpts=PTS-STARTPTS,aresample=48000,"
                      f"afade=t=in:d=0.03,afade=t=out:st={max(0.0, heard - 0.08):.3f}:d=0.08,volume={gain},"

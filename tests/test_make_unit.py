@@ -1,0 +1,119 @@
+"""The ad spec, storyline fitting, slot balancing, subtitles and the editor's exports (no models)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tools.adspec import SpecError, spec_from_brief
+from tools.arrange import PAD, Moment, PlanSlot, _balance, _fit_pattern, _patterns, slot_count, storylines
+from tools.timeline import Crop, Cue, Item, Timeline, split_cues, write_ass, write_otio, write_srt
+
+PRODUCTS = ["Aurora Espresso Blend", "Deep Field Space Poster Set"]
+
+
+def test_brief_and_flags_make_the_spec():
+    s = spec_from_brief("make a 15s beauty ad from this stream, energetic")
+    assert (s.duration, s.aspect, s.industry, s.tone) == (15.0, "9:16", "beauty", "energetic")
+    s = spec_from_brief("2 minute square ad for the Deep Field poster set, calm, voice-over", products=PRODUCTS)
+    assert (s.duration, s.aspect, s.product, s.audio, s.tone) == (120.0, "1:1", PRODUCTS[1], "voiceover", "calm")
+    s = spec_from_brief("做一个30秒的美妆广告，横屏，不要音乐")
+    assert (s.duration, s.aspect, s.industry, s.language, s.music) == (30.0, "16:9", "beauty", "zh", False)
+    s = spec_from_brief("15s ad", products=PRODUCTS, duration=45, aspect="1:1", product="aurora espresso")
+    assert (s.duration, s.aspect, s.product, s.size) == (45, "1:1", PRODUCTS[0], (1080, 1080))
+    with pytest.raises(SpecError, match="outside 6 s - 5 min"):
+        spec_from_brief("a 10 minute ad")
+    with pytest.raises(SpecError, match="not in the stream's fact sheets"):
+        spec_from_brief("", products=PRODUCTS, product="Moon Lamp")
+
+
+@pytest.mark.parametrize("duration", [6, 15, 30, 120, 300])
+def test_storylines_fit_the_length_and_end_with_a_call_to_buy(duration):
+    spec = spec_from_brief("food ad", duration=duration)
+    got = storylines(spec, None)
+    assert len(got) == 8 and got[0][0] == "pattern:food"
+    n = slot_count(duration)
+    for name, slots in got:
+        assert len(slots) == n, name
+        assert sum(s["seconds"] for s in slots) == pytest.approx(duration)
+        assert slots[-1]["tags"][0] in ("call_to_action", "price", "promotion"), name
+
+
+def test_short_ads_keep_the_slots_that_must_stay():
+    beauty = _patterns()["beauty"]
+    three = _fit_pattern(beauty, 3)
+    assert all(s.get("keep") for s in three) and three[-1]["tags"][0] == "call_to_action"
+    assert [s["tags"][0] for s in _fit_pattern(beauty, 4)] == ["product_intro", "texture_ingredients_material",
+                                                               "product_trial", "call_to_action"]
+    nine = _fit_pattern(beauty, 9)
+    assert len(nine) == 9 and nine[-1]["tags"][0] == "call_to_action" and nine[0] == beauty[0]
+
+
+def _slot(i, start, end, seconds, kind="speech", score=1.0):
+    return PlanSlot(i, ["product_intro"], seconds, Moment(start, end, kind, speech_end=end if kind == "speech" else None),
+                    score=score)
+
+
+def test_speech_slots_add_up_exactly_and_never_end_before_the_last_word():
+    slots = [_slot(1, 0, 3.2, 3.0), _slot(2, 10, 12.9, 3.0), _slot(3, 20, 22.0, 3.0, score=0.1),
+             _slot(4, 30, 33.5, 6.0)]
+    out = _balance(slots, 15.0, "speech")
+    assert sum(s.duration for s in out) == pytest.approx(15.0, abs=1e-9)
+    assert all(s.duration >= s.moment.duration + PAD - 1e-9 for s in out)
+    tight = _balance([_slot(1, 0, 5, 5), _slot(2, 10, 15, 5), _slot(3, 20, 25, 5, score=0.1), _slot(4, 30, 34, 5)],
+                     15.0, "speech")
+    assert [s.moment.start for s in tight] == [0, 10, 30]  # the weakest middle slot went
+    assert [s.index for s in tight] == [1, 2, 3] and sum(s.duration for s in tight) == pytest.approx(15.0)
+
+
+def test_picture_slots_stay_inside_their_footage_when_they_can():
+    slots = [_slot(1, 0, 2.0, 5.0, "pictures"), _slot(2, 10, 30, 5.0, "pictures"), _slot(3, 40, 50, 5.0, "pictures")]
+    out = _balance(slots, 15.0, "pictures")
+    assert out[0].duration == pytest.approx(2.0) and sum(s.duration for s in out) == pytest.approx(15.0)
+
+
+def test_narration_cues_are_short_and_cover_the_line():
+    cues = split_cues("Fresh beans, roasted in small batches, with a rich crema and a smooth finish.", 2.0, 6.0)
+    assert cues[0].start == 2.0 and cues[-1].end == pytest.approx(6.0)
+    assert all(len(c.text) <= 40 for c in cues) and " ".join(c.text for c in cues).startswith("Fresh beans,")
+    zh = split_cues("这款精华质地清爽，上脸很快吸收，而且一点都不黏腻，敏感肌也能放心用。", 0, 4, "zh")
+    assert len(zh) >= 2 and all(len(c.text) <= 16 for c in zh)
+
+
+def _timeline(tmp_path) -> Timeline:
+    src = str(tmp_path / "live.mp4")
+    items = [Item(1, src, 10.0, 0.0, 4.0, [Crop(10.0, 0.4, 0.5)], ["product_intro"], transition_out="crossfade",
+                  transition_seconds=0.4, narration="Meet Aurora."),
+             Item(2, src, 52.5, 4.0, 5.0, [Crop(52.5, 0.6, 0.5), Crop(55.0, 0.5, 0.5)], ["product_trial", "price"]),
+             Item(3, src, 80.0, 9.0, 6.0, [Crop(80.0, 0.5, 0.5)], ["call_to_action"])]
+    return Timeline(1080, 1920, 30, 15.0, items, [Cue(0.1, 1.5, "Meet Aurora."), Cue(4.2, 6.0, "Watch this")],
+                    source_size=(1280, 720), source_duration=240.0)
+
+
+def test_srt_and_ass_files(tmp_path):
+    tl = _timeline(tmp_path)
+    srt = write_srt(tl.cues, tmp_path / "ad.srt").read_text()
+    assert srt.startswith("1\n00:00:00,100 --> 00:00:01,500\nMeet Aurora.\n\n2\n00:00:04,200")
+    ass = write_ass(tl.cues, tmp_path / "ad.ass", 1080, 1920, title="Aurora {Espresso}", title_until=2.0).read_text()
+    assert "PlayResX: 1080" in ass and "Noto Sans CJK SC" in ass
+    assert "Dialogue: 0,0:00:00.10,0:00:01.50,Sub,,0,0,0,,Meet Aurora." in ass
+    assert "Aurora (Espresso)" in ass  # braces would be read as ASS override tags
+
+
+def test_otio_export_loads_and_matches_the_timeline(tmp_path):
+    import opentimelineio as otio
+
+    tl = _timeline(tmp_path)
+    path = write_otio(tl, tmp_path / "ad.otio")
+    back = otio.adapters.read_from_file(str(path))
+    clips = list(back.find_clips())
+    assert len(clips) == 3
+    for clip, it in zip(clips, tl.items, strict=True):
+        r = clip.source_range
+        assert r.start_time.to_seconds() == pytest.approx(it.src_in, abs=1 / 30)
+        assert r.duration.to_seconds() == pytest.approx(it.duration, abs=1 / 30)
+        assert clip.media_reference.target_url.endswith("live.mp4")
+        assert {m.name for m in clip.markers} == set(it.tags)
+    assert any(isinstance(x, otio.schema.Transition) for x in back.tracks[0])
+    json.loads(path.read_text())  # plain JSON an editor's tool can read
