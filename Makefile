@@ -40,17 +40,19 @@ $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 models: $(STAMP)
 	$(BIN)/reelwright models pull
 
-# The main job. Until the ad pipeline lands: verify the models, build (once, cached) the demo
-# live stream and the test media, analyse the stream's structure (out/demo/structure.png),
-# and get one real answer from the default 1.5B model.
+# The main job: build (once, cached) the demo live stream, analyse it (stored in the catalog:
+# a second run reuses it), and cut a 15 s vertical ad for one of its products with a
+# voice-over, subtitles and a music bed made here; prints where the ad is.
 DEMO := out/demo
 demo: setup
 	$(BIN)/reelwright models verify
 	$(BIN)/python -m evals.fixtures --copy-demo $(DEMO)
 	$(BIN)/reelwright analyze $(DEMO)/demo_stream.mp4 --facts $(DEMO)/facts_1.json --facts $(DEMO)/facts_2.json \
 	  --plot $(DEMO)/structure.png
-	$(BIN)/reelwright llm chat --max-tokens 120 \
-	  "In two sentences: why should a seller cut a 15-second ad from a 3-hour live stream?"
+	$(BIN)/reelwright make --stream $(DEMO)/demo_stream.mp4 --facts $(DEMO)/facts_1.json --facts $(DEMO)/facts_2.json \
+	  --brief "15s food ad for the Aurora espresso, energetic" --music $(DEMO)/music_bed.wav --variants 3 \
+	  -o $(DEMO)/ad
+	@echo "the ad: $(DEMO)/ad/ad.mp4 (frame strip: $(DEMO)/ad/strip.png, editor's timeline: $(DEMO)/ad/ad.otio)"
 
 test: setup lint
 	$(BIN)/python -m pytest

@@ -516,12 +516,12 @@ def make_cmd(ctx: typer.Context,
                       music_path=str(music.resolve()) if music else None, music=False if no_music else None,
                       variants=variants, language=language)
     plan = res.plan
-    table = Table("variant", "storyline", "score", "coverage", "footage", "highlight", "coherence", "diversity",
+    table = Table("#", "storyline", "score", "facts", "footage", "highl.", "coher.", "divers.",
                   title=f"{plan['segment']['product']}: {plan['spec']['duration']:g} s {plan['spec']['aspect']} ad, "
                         f"{plan['audio']} audio")
     for i, v in enumerate(plan["variants"]):
         sc = v["scores"]
-        table.add_row(("* " if i == 0 else "  ") + str(i + 1), v["storyline"], f"{v['score']:.3f}",
+        table.add_row(("*" if i == 0 else "") + str(i + 1), v["storyline"].removeprefix("pattern:"), f"{v['score']:.3f}",
                       *(f"{sc[k]:.2f}" for k in ("coverage", "availability", "highlight", "coherence", "diversity")))
     out.print(table)
     for name in ("ad", "cover", "srt", "ass", "otio", "plan"):

@@ -328,9 +328,11 @@ def main(argv: list[str] | None = None) -> int:
     print("demo stream:", build_demo_stream(root).video)
     if args.copy_demo:
         from evals.demo_stream import copy_demo_inputs
+        from evals.music import music_bed
 
         for path in copy_demo_inputs(args.copy_demo):
             print("  copied to", path)
+        print("  music bed:", music_bed(args.copy_demo / "music_bed.wav", seconds=150))
     return 0
 
 

@@ -10,10 +10,12 @@
    speech tags said during it, its highlight score and crop centres.
 3. **Clip choice per slot**, greedy in story order: tag fit (the slot's main tag counts
    most), highlight, coherence with the previous choice (the sentence-pair model),
-   duration fit, never the same footage twice; when no moment carries the slot's tags,
+   duration fit, a picture unlike the previous slot's (MobileNetV2 vectors), never the
+   same footage twice; when no moment carries the slot's tags,
    concept retrieval from the library's index (``search_clips``) proposes footage.
 4. **Scores per variant**: fact coverage, footage availability (tag fit), highlight,
-   coherence, diversity; the variants are ranked by their weighted sum (``VARIANT_WEIGHTS``).
+   coherence, diversity; the variants are ranked by their weighted sum (``VARIANT_WEIGHTS``),
+   plus ``INDUSTRY_BONUS`` for the pattern of the industry the brief names.
 
     >>> plans = arrange(analysis, highlights, spec, facts)           # doctest: +SKIP
     >>> plans[0].slots[0].moment.start                               # doctest: +SKIP
@@ -35,7 +37,8 @@ from tools.schema import Analysis, ProductFacts, Segment
 __all__ = ["Moment", "PlanSlot", "Plan", "ArrangeError", "arrange", "storylines", "moments",
            "SLOT_WEIGHTS", "VARIANT_WEIGHTS"]
 
-SLOT_WEIGHTS = {"tags": 1.0, "highlight": 0.6, "coherence": 0.4, "duration": 0.3}
+SLOT_WEIGHTS = {"tags": 1.0, "highlight": 0.6, "coherence": 0.4, "duration": 0.3, "variety": 0.3}
+INDUSTRY_BONUS = 0.03
 VARIANT_WEIGHTS = {"coverage": 0.25, "availability": 0.3, "highlight": 0.2, "coherence": 0.15, "diversity": 0.1}
 
 
@@ -55,6 +58,7 @@ class Moment:
     sentences: list[int] = field(default_factory=list)
     speech_end: float | None = None  # speech moments: the last word's end
     found_by: str = ""  # how a retrieval fallback found it
+    look: np.ndarray | None = None  # mean visual vector of its shots (unit length), for picture variety
 
     @property
     def duration(self) -> float:
@@ -163,8 +167,20 @@ def product_segment(analysis: Analysis, product: str | None) -> Segment:
 
 
 def moments(analysis: Analysis, highlights: Sequence[dict], segment: Segment, kind: str,
-            max_seconds: float = 14.0) -> list[Moment]:
-    """Runs of whole sentences (``kind="speech"``) or whole shots (``"pictures"``) inside ``segment``."""
+            max_seconds: float = 14.0, visual: np.ndarray | None = None) -> list[Moment]:
+    """Runs of whole sentences (``kind="speech"``) or whole shots (``"pictures"``) inside ``segment``;
+    ``visual`` (shots x d) gives each its picture vector."""
+    out = _moments(analysis, highlights, segment, kind, max_seconds)
+    if visual is not None and len(visual) == len(analysis.shots):
+        for m in out:
+            if m.shots:
+                v = np.asarray(visual[m.shots], np.float32).mean(axis=0)
+                m.look = v / max(float(np.linalg.norm(v)), 1e-8)
+    return out
+
+
+def _moments(analysis: Analysis, highlights: Sequence[dict], segment: Segment, kind: str,
+             max_seconds: float) -> list[Moment]:
     out: list[Moment] = []
     if kind == "speech":
         sents = [s for s in analysis.sentences if s.start >= segment.start - 0.5 and s.end <= segment.end + 0.5]
@@ -247,6 +263,9 @@ def _choose(slots: list[dict], pool: list[Moment], coherence: Callable[[str, str
             parts["coherence"] = coherence(prev.text, m.text) if (coherence and prev and prev.text and m.text) else 0.5
             if prev is not None and m.start < prev.start:
                 parts["coherence"] *= 0.8  # going back in time costs a little
+            # a new picture after the previous one: 1 - cosine of their visual vectors (0.5 unknown)
+            parts["variety"] = (float(np.clip(1.0 - prev.look @ m.look, 0.0, 1.0))
+                                if prev is not None and prev.look is not None and m.look is not None else 0.5)
             score = sum(SLOT_WEIGHTS[k] * v for k, v in parts.items())
             if best is None or score > best[0]:
                 best = (score, m, parts)
@@ -335,10 +354,12 @@ def _score_plan(plan: Plan, facts: ProductFacts | None) -> None:
 
 def arrange(analysis: Analysis, highlights: Sequence[dict], spec: AdSpec, facts: ProductFacts | None,
             coherence: Callable[[str, str], float] | None = None,
-            fallback: Callable[[list[str]], list[Moment]] | None = None, kind: str = "speech") -> list[Plan]:
-    """Ranked plans (best first): ``spec.variants`` of them, or more when the spec asks for them."""
+            fallback: Callable[[list[str]], list[Moment]] | None = None, kind: str = "speech",
+            visual: np.ndarray | None = None) -> list[Plan]:
+    """Ranked plans (best first): ``spec.variants`` of them. ``visual``: per-shot picture vectors
+    (consecutive slots that look alike cost)."""
     segment = product_segment(analysis, spec.product)
-    pool = moments(analysis, highlights, segment, kind, max_seconds=max(6.0, spec.duration / 2))
+    pool = moments(analysis, highlights, segment, kind, max_seconds=max(6.0, spec.duration / 2), visual=visual)
     if not pool:
         raise ArrangeError(f"no usable footage in the {segment.product} segment "
                            f"({segment.start:.0f}-{segment.end:.0f} s)")
@@ -355,6 +376,9 @@ def arrange(analysis: Analysis, highlights: Sequence[dict], spec: AdSpec, facts:
                 chosen = _choose(slots, pool, coherence, fallback)
         plan = Plan(name, _balance(chosen, spec.duration, kind))
         _score_plan(plan, facts)
+        if name == f"pattern:{spec.industry}":  # the industry the brief named: a small prior
+            plan.scores["industry"] = INDUSTRY_BONUS
+            plan.total = round(plan.total + INDUSTRY_BONUS, 4)
         plans.append(plan)
     plans.sort(key=lambda p: -p.total)
     return plans[:max(spec.variants, 1)]

@@ -188,8 +188,11 @@ def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, o
     say("arranging storylines and choosing clips")
     coherence = _coherence(settings)
     fallback = _fallback(settings, catalog, segment.product, analysis, highlights, kind)
-    plans = arrange(analysis, highlights, spec.model_copy(update={"variants": max(spec.variants, 3 if render_all else spec.variants)}),
-                    product, coherence=coherence, fallback=fallback, kind=kind)[:spec.variants]
+    visual = None
+    if "concepts" in analysis.versions:
+        visual = catalog.get_array(analysis.video.id, "concepts", analysis.versions["concepts"], "visual")
+    plans = arrange(analysis, highlights, spec, product, coherence=coherence, fallback=fallback, kind=kind,
+                    visual=visual)
     result.seconds["arrange"] = round(time.perf_counter() - t1, 2)
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -215,7 +218,7 @@ def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, o
         result.seconds["narration" + suffix] = round(time.perf_counter() - t2, 2)
         t3 = time.perf_counter()
         say(f"rendering ad{suffix}.mp4 ({spec.size[0]}x{spec.size[1]}, {spec.duration:g} s)")
-        from tools.render import cover, render
+        from tools.render import cover, frame_strip, render
 
         ass = write_ass(cues, out_dir / f"ad{suffix}.ass", tl.width, tl.height, title=tl.title,
                         title_until=min(2.5, tl.items[0].end) if tl.title else 0.0)
@@ -223,6 +226,7 @@ def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, o
                  "ass": ass, "otio": write_otio(tl, out_dir / f"ad{suffix}.otio", name=f"{title} ad{suffix}")}
         result.seconds["render" + suffix] = round(time.perf_counter() - t3, 2)
         if n == 0:
+            files["strip"] = frame_strip(files["ad"], out_dir / "strip.png")
             best = max(range(len(tl.items)), key=lambda i: plan.slots[i].moment.highlight)
             it = tl.items[best]
             c = it.crops[0] if it.crops else Crop(it.src_in, 0.5, 0.5)
