@@ -495,7 +495,7 @@ def make_cmd(ctx: typer.Context,
                                                             "offline voice speaks the language).")] = None,
              music: Annotated[Path | None, typer.Option(help="Music bed (audio file), ducked under speech.")] = None,
              no_music: Annotated[bool, typer.Option("--no-music", help="No music bed.")] = False,
-             variants: Annotated[int | None, typer.Option(min=1, max=6, help="Storyline variants to rank.")] = None,
+             variants: Annotated[int | None, typer.Option(min=1, max=6, help="Storyline variants to rank and keep in plan.json (default 3).")] = None,
              render_all: Annotated[bool, typer.Option("--render-all", help="Render every ranked variant.")] = False,
              language: Annotated[str | None, typer.Option(help="zh or en (default: the stream's).")] = None) -> None:
     """Make a finished short ad from an analysed live stream (analyses it first when needed)."""

@@ -123,3 +123,22 @@ def test_balancing_survives_a_sum_a_hair_over_the_target():
     slots = [_slot(1, 0, 3.0 - PAD, 3.0), _slot(2, 10, 10 + 12.0 - PAD + 5e-7, 12.0)]
     out = _balance(slots, 15.0, "speech")
     assert len(out) == 2 and sum(s.duration for s in out) == pytest.approx(15.0)
+
+
+def test_the_llm_storyline_joins_the_variants_as_tag_slots():
+    from models.llm import get_chat_model
+    from models.settings import Settings
+    from tests.scripted import ScriptedTransport
+    from tools.arrange import llm_storyline
+    from tools.schema import ProductFacts
+
+    t = ScriptedTransport([json.dumps({"labels": ["痛点铺垫", "产品推荐", "产品试用", "产品功效"]})])
+    llm = get_chat_model(Settings(), transport=t, model="scripted")
+    facts = ProductFacts(product="Aurora Espresso Blend", facts={"effect": ["smooth finish"], "price": ["$24.90"]})
+    slots = llm_storyline(llm, facts, 4, "en")
+    assert [s["tags"][0] for s in slots] == ["pain_point", "product_intro", "product_trial", "call_to_action"]
+    assert "json_schema" in json.dumps(t.requests[0]["response_format"])  # constrained to the label set
+    got = storylines(spec_from_brief("food ad", duration=15), facts, extra=[("LLM storyline", slots)])
+    mine = [sl for n, sl in got if n == "LLM storyline"]
+    assert len(mine) == 1 and [x["tags"] for x in mine[0]] == [s["tags"] for s in slots]
+    assert sum(x["seconds"] for x in mine[0]) == pytest.approx(15.0)

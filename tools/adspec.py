@@ -50,7 +50,7 @@ class AdSpec(BaseModel):
         "None: voice-over when an offline voice speaks the language, else original")
     music: bool = True
     music_path: str | None = None
-    variants: int = Field(1, ge=1, le=6)
+    variants: int = Field(3, ge=1, le=6, description="storyline variants kept, ranked, in plan.json")
     industry: str = "general"
     brief: str = ""
 

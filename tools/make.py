@@ -191,8 +191,21 @@ def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, o
     visual = None
     if "concepts" in analysis.versions:
         visual = catalog.get_array(analysis.video.id, "concepts", analysis.versions["concepts"], "visual")
+    extra = []
+    chat = None
+    if audio != "original" and product is not None:  # the LLM writes the narration anyway: and a storyline
+        from models.llm import get_chat_model
+        from tools.arrange import llm_storyline, slot_count
+
+        chat = llm or get_chat_model(settings, temperature=0.7, max_tokens=160)
+        from models.transports import LLMError
+
+        try:
+            extra.append(("LLM storyline", llm_storyline(chat, product, slot_count(spec.duration), language)))
+        except (LLMError, ValueError, KeyError) as exc:  # the pattern storylines still make the ad
+            say(f"the LLM storyline failed ({exc}); using the others")
     plans = arrange(analysis, highlights, spec, product, coherence=coherence, fallback=fallback, kind=kind,
-                    visual=visual)
+                    visual=visual, extra=extra)
     result.seconds["arrange"] = round(time.perf_counter() - t1, 2)
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -208,7 +221,7 @@ def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, o
         t2 = time.perf_counter()
         if audio in ("voiceover", "both"):
             say(f"writing the narration ({len(tl.items)} slots) and checking it against the facts")
-            narration = _narrate(plan, tl, product, spec, language, settings, llm)
+            narration = _narrate(plan, tl, product, spec, language, settings, chat)
             say("speaking the voice-over")
             lines = [s.text[:1].upper() + s.text[1:] if language == "en" else s.text for s in narration.slots]
             cues = _voice_over(tl, lines, out_dir, language)
