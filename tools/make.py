@@ -65,7 +65,10 @@ def build_timeline(plan: Plan, analysis: Analysis, highlights: Sequence[dict], s
                    audio: str, title: str = "", sticker: str = "") -> Timeline:
     """The timeline of ``plan``: items with in points, crop centres per source shot, transitions."""
     v = analysis.video
+    from tools.reframe import follow
+
     width, height = spec.size
+    centres = [(h["crop_x"], h["crop_y"]) for h in highlights] or [(0.5, 0.5)]
     items: list[Item] = []
     words = sorted((w.start, w.end) for s in analysis.sentences for w in s.words)
     t = 0.0
@@ -83,10 +86,7 @@ def build_timeline(plan: Plan, analysis: Analysis, highlights: Sequence[dict], s
         length = slot.duration + secs
         if m.kind != "speech":
             src_in = max(0.0, min(src_in, v.duration - length - 0.05))
-        crops = []
-        for i, sh in enumerate(analysis.shots):
-            if sh.end > src_in and sh.start < src_in + length and i < len(highlights):
-                crops.append(Crop(max(sh.start, src_in), highlights[i]["crop_x"], highlights[i]["crop_y"]))
+        crops = follow(v.path, src_in, length, analysis.shots, centres)
         items.append(Item(index=k + 1, source=str(Path(v.path).resolve()), src_in=round(src_in, 3), start=round(t, 3),
                           duration=round(slot.duration, 3), crops=crops, tags=slot.tags,
                           speech_end=speech_end,

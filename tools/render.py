@@ -1,8 +1,8 @@
 """Render a :class:`~tools.timeline.Timeline` to ``ad.mp4`` in ONE ffmpeg pass, and the cover image.
 
 One filtergraph does everything: each item is read straight from the source at its in
-point (input seeking), framed by a crop that holds each source shot's attention centre
-(no jitter: the crop moves only at the source's own cuts), scaled to the output size,
+point (input seeking), framed by a crop that follows the subject (:mod:`tools.reframe`: a smoothed, speed-limited
+track within each source shot, a jump at the source's own cuts), scaled to the output size,
 joined by cuts, crossfades or slides (``xfade``); subtitles and the title are burned
 from the ASS file (libass, Noto Sans CJK); a price / promo sticker is drawn during the
 call to buy. Audio: the presenter's words (up to the last chosen word, then silence),
@@ -47,12 +47,18 @@ def _crop_expr(tl: Timeline, item) -> tuple[str, str, int, int]:
     def pos(centre: float, size: int, full: int) -> int:
         return int(min(max(centre * full - size / 2, 0), full - size))
 
-    xs = [(max(0.0, c.at - item.src_in), pos(c.x, cw, sw), pos(c.y, ch, sh)) for c in item.crops]
-    xs = xs or [(0.0, pos(0.5, cw, sw), pos(0.5, ch, sh))]
-    x_expr, y_expr = str(xs[-1][1]), str(xs[-1][2])
-    for i in range(len(xs) - 2, -1, -1):  # piecewise constant: the centre changes only at source cuts
-        x_expr = f"if(lt(t,{xs[i + 1][0]:.3f}),{xs[i][1]},{x_expr})"
-        y_expr = f"if(lt(t,{xs[i + 1][0]:.3f}),{xs[i][2]},{y_expr})"
+    pts = [(max(0.0, c.at - item.src_in), pos(c.x, cw, sw), pos(c.y, ch, sh), c.cut) for c in item.crops]
+    pts = pts or [(0.0, pos(0.5, cw, sw), pos(0.5, ch, sh), True)]
+
+    def track(j: int) -> str:
+        expr = str(pts[-1][j])
+        for i in range(len(pts) - 2, -1, -1):  # glide within a shot, jump at the source's cuts
+            t0, t1, a, b = pts[i][0], pts[i + 1][0], pts[i][j], pts[i + 1][j]
+            seg = str(a) if pts[i + 1][3] or a == b or t1 <= t0 else f"({a}+{b - a}*(t-{t0:.3f})/{t1 - t0:.3f})"
+            expr = f"if(lt(t,{t1:.3f}),{seg},{expr})"
+        return expr
+
+    x_expr, y_expr = track(1), track(2)
     return x_expr, y_expr, cw, ch
 
 

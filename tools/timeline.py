@@ -32,9 +32,13 @@ class Cue:
 
 @dataclass
 class Crop:
-    at: float  # source time from which this centre holds
+    """A point of the crop-centre track: from the previous point the centre glides here linearly,
+    unless this point is a ``cut`` (a new source shot), where it jumps."""
+
+    at: float  # source time
     x: float  # centre as fractions of the source frame
     y: float
+    cut: bool = True
 
 
 @dataclass
