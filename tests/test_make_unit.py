@@ -142,3 +142,23 @@ def test_the_llm_storyline_joins_the_variants_as_tag_slots():
     mine = [sl for n, sl in got if n == "LLM storyline"]
     assert len(mine) == 1 and [x["tags"] for x in mine[0]] == [s["tags"] for s in slots]
     assert sum(x["seconds"] for x in mine[0]) == pytest.approx(15.0)
+
+
+def test_both_audio_keeps_the_streams_sound_under_the_voice(tmp_path, monkeypatch):
+    """--audio both: every picture item also plays the source sound (quietened by the renderer)."""
+    from tools.arrange import Plan
+    from tools.make import build_timeline
+    from tools.render import ffmpeg_command
+    from tools.schema import Analysis, Shot, Video
+
+    video = Video(id="x", path=str(tmp_path / "live.mp4"), size_bytes=1, duration=60.0, width=1280, height=720)
+    a = Analysis(video=video, shots=[Shot(index=0, start=0, end=30), Shot(index=1, start=30, end=60)])
+    hl = [{"shot": 0, "score": 0.5, "crop_x": 0.5, "crop_y": 0.5}, {"shot": 1, "score": 0.5, "crop_x": 0.4, "crop_y": 0.5}]
+    plan = Plan("p", [PlanSlot(1, ["product_intro"], 7.5, Moment(5, 20, "pictures")),
+                      PlanSlot(2, ["call_to_action"], 7.5, Moment(35, 50, "pictures"))])
+    monkeypatch.setattr("tools.reframe.follow", lambda src, t0, n, shots, centres: [Crop(t0, 0.5, 0.5)])  # no media
+    tl = build_timeline(plan, a, hl, spec_from_brief("", duration=15), "en", "both")
+    assert all(it.speech_end == pytest.approx(it.src_in + it.duration) for it in tl.items)
+    cmd = ffmpeg_command(tl, tmp_path / "ad.mp4")
+    graph = cmd[cmd.index("-filter_complex") + 1]
+    assert graph.count("volume=0.25") == 2  # the original, quietened, in both items

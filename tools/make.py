@@ -87,6 +87,8 @@ def build_timeline(plan: Plan, analysis: Analysis, highlights: Sequence[dict], s
         if m.kind != "speech":
             src_in = max(0.0, min(src_in, v.duration - length - 0.05))
         crops = follow(v.path, src_in, length, analysis.shots, centres)
+        if audio == "both" and speech_end is None and v.has_audio:
+            speech_end = src_in + slot.duration  # the stream's own sound, quietened under the voice-over
         items.append(Item(index=k + 1, source=str(Path(v.path).resolve()), src_in=round(src_in, 3), start=round(t, 3),
                           duration=round(slot.duration, 3), crops=crops, tags=slot.tags,
                           speech_end=speech_end,
