@@ -129,11 +129,10 @@ def _cue(it: Item, words: list, language: str) -> Cue:
                text)
 
 
-def _voice_over(tl: Timeline, lines: list[str], out_dir: Path, language: str) -> list[Cue]:
-    """Speak each slot's line (fitted to the slot: faster speech, at most 1.3x, when needed)."""
+def _voice_over(tl: Timeline, lines: list[str], folder: Path, language: str) -> list[Cue]:
+    """Speak each slot's line into ``folder`` (fitted to the slot: faster speech, at most 1.3x, when needed)."""
     from tools.voice import synthesize
 
-    folder = out_dir / "voice"
     folder.mkdir(exist_ok=True)
     cues: list[Cue] = []
     for it, line in zip(tl.items, lines, strict=True):
@@ -197,11 +196,10 @@ def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, o
     chat = None
     if audio != "original" and product is not None:  # the LLM writes the narration anyway: and a storyline
         from models.llm import get_chat_model
+        from models.transports import LLMError
         from tools.arrange import llm_storyline, slot_count
 
         chat = llm or get_chat_model(settings, temperature=0.7, max_tokens=160)
-        from models.transports import LLMError
-
         try:
             extra.append(("LLM storyline", llm_storyline(chat, product, slot_count(spec.duration), language)))
         except (LLMError, ValueError, KeyError) as exc:  # the pattern storylines still make the ad
@@ -226,7 +224,7 @@ def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, o
             narration = _narrate(plan, tl, product, spec, language, settings, chat)
             say("speaking the voice-over")
             lines = [s.text[:1].upper() + s.text[1:] if language == "en" else s.text for s in narration.slots]
-            cues = _voice_over(tl, lines, out_dir, language)
+            cues = _voice_over(tl, lines, out_dir / f"voice{suffix}", language)
         else:
             cues = _speech_cues(tl, analysis)
         tl.cues = cues
