@@ -691,6 +691,13 @@ def train_tags(ctx: typer.Context,
           f"{path} ({path.stat().st_size // 1024} KB)")
 
 
+# options the text-model evaluations share
+AdsFile = Annotated[Path, typer.Option(help="JSONL of ads shaped like E-SyncVidStory dev.jsonl.")]
+FoldsOption = Annotated[int | None, typer.Option(min=2, max=10, help="Retrain per fold, products held out (default: "
+                                                                    "5 on the training file, else the shipped model).")]
+LimitOption = Annotated[int | None, typer.Option(min=1, help="Only the first N ads.")]
+
+
 def _eval_records(data: Path | None, limit: int | None, cv: int | None) -> tuple[Path, list[dict], int | None]:
     """The ads to evaluate on, and the folds: 5 by default on the dev file the shipped models were
     trained on (only products held out are a fair test there), the shipped model elsewhere."""
@@ -706,11 +713,7 @@ def _eval_records(data: Path | None, limit: int | None, cv: int | None) -> tuple
 @eval_app.command("tags")
 @_friendly
 def eval_tags(ctx: typer.Context,
-              data: Annotated[Path, typer.Option(help="JSONL of ads shaped like E-SyncVidStory dev.jsonl.")] = None,
-              cv: Annotated[int | None, typer.Option(min=2, max=10, help="Retrain per fold, products held out "
-                                                                         "(default: 5 on the training file, "
-                                                                         "else the shipped model).")] = None,
-              limit: Annotated[int | None, typer.Option(min=1, help="Only the first N ads.")] = None,
+              data: AdsFile = None, cv: FoldsOption = None, limit: LimitOption = None,
               out_dir: Annotated[Path | None, typer.Option("--out", help="Also write report.json here.")] = None
               ) -> None:
     """Speech-tag accuracy: top-1, micro/macro F1, per label, sentences per second."""
@@ -758,11 +761,7 @@ def train_coherence(ctx: typer.Context,
 @eval_app.command("coherence")
 @_friendly
 def eval_coherence(ctx: typer.Context,
-                   data: Annotated[Path, typer.Option(help="JSONL of ads (dev.jsonl shape).")] = None,
-                   cv: Annotated[int | None, typer.Option(min=2, max=10, help="Retrain per fold, products held "
-                                                                              "out (default: 5 on the training "
-                                                                              "file, else the shipped model).")] = None,
-                   limit: Annotated[int | None, typer.Option(min=1, help="Only the first N ads.")] = None) -> None:
+                   data: AdsFile = None, cv: FoldsOption = None, limit: LimitOption = None) -> None:
     """Pairwise AUC: each clip's true next clip against the other clips of the same ad."""
     from evals.coherence import evaluate
     from models.loaders import text_embedder

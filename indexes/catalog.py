@@ -102,6 +102,18 @@ def save_npz(target: str | os.PathLike, arrays: dict[str, np.ndarray], compresse
     return write_atomic(Path(target), buf.getvalue(), mode)
 
 
+def load_npz(path: str | os.PathLike, error: type[Exception], name: str, fix: str) -> dict[str, np.ndarray]:
+    """Every array of a model ``.npz`` file, read now; a missing or unreadable file raises ``error``
+    naming ``name`` and the command that rebuilds it (``fix``)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise error(f"{name} {path} is missing: run `{fix}`") from None
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        raise error(f"{name} {path} is not a {name} file or is damaged ({exc}): run `{fix}`") from None
+
+
 def content_hash(path: str | os.PathLike, chunk: int = 8 << 20) -> str:
     """SHA-256 of a file's bytes (the video id)."""
     h = hashlib.sha256()

@@ -111,19 +111,19 @@ def _haar_faces(image: np.ndarray) -> list[Box]:
     return [(x / w, y / h, (x + fw) / w, (y + fh) / h) for (x, y, fw, fh) in found]
 
 
-def look(image: np.ndarray, hands: bool = True, pose: bool = True, mask: bool = True) -> Body:
-    """Faces (always), and optionally hands, pose and the person mask, in one RGB frame."""
+def look(image: np.ndarray, hands: bool = True, pose: bool = True, mask: bool = True, faces: bool = True) -> Body:
+    """Faces, hands, pose and the person mask (each optional) in one RGB frame."""
     if not available():
-        return Body(faces=_haar_faces(image), source="opencv")
+        return Body(faces=_haar_faces(image) if faces else [], source="opencv")
     import cv2
 
     image = np.ascontiguousarray(image)
     face_s, hands_s, pose_s, seg_s = _solutions()
     body = Body()
     with _lock:
-        r = face_s.process(image)
+        r = face_s.process(image) if faces else None
         unsure = []
-        for d in r.detections or ():
+        for d in (r.detections or ()) if r is not None else ():
             b = d.location_data.relative_bounding_box
             box = (max(0.0, b.xmin), max(0.0, b.ymin), min(1.0, b.xmin + b.width), min(1.0, b.ymin + b.height))
             (body.faces if d.score[0] >= 0.85 else unsure).append(box)

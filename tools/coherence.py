@@ -108,13 +108,13 @@ class CoherenceModel:
 
 @lru_cache(maxsize=2)
 def _load(path: str) -> CoherenceModel:
+    from indexes.catalog import load_npz
+
+    z = load_npz(path, CoherenceError, "coherence model", "reelwright train coherence")
     try:
-        with np.load(path, allow_pickle=False) as z:
-            return CoherenceModel(z["pos_w"], float(z["pos_b"]), z["w"], float(z["b"]))
-    except FileNotFoundError:
-        raise CoherenceError(f"coherence model {path} is missing: run `reelwright train coherence`") from None
-    except (OSError, ValueError, KeyError) as exc:
-        raise CoherenceError(f"coherence model {path} is damaged ({exc}): run `reelwright train coherence`") from None
+        return CoherenceModel(z["pos_w"], float(z["pos_b"]), z["w"], float(z["b"]))
+    except KeyError as exc:
+        raise CoherenceError(f"coherence model {path} is damaged (no {exc}): run `reelwright train coherence`") from None
 
 
 def pairs_of(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -340,8 +340,8 @@ def shot_concepts(path: str | os.PathLike, shots: Sequence[Shot], feats: ShotFea
             if look_.clip is not None:
                 look_.clip[i] = clip.images([middle])[0]
             bodies = [look(f.image, hands=True, pose=False, mask=False) for f in window]
-            centre = look(middle, hands=False, pose=True, mask=True)
-            centre.hands = bodies[len(window) // 2].hands
+            centre = look(middle, hands=False, pose=True, mask=True, faces=False)  # faces, hands: found above
+            centre.faces, centre.hands = bodies[len(window) // 2].faces, bodies[len(window) // 2].hands
             face = round(float(np.median([b.largest_face for b in bodies])), 3)  # in most frames: no flukes
             if not face:
                 centre.faces = []

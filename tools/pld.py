@@ -152,13 +152,10 @@ class PLDModel:
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_PATH) -> PLDModel:
-        p = Path(path)
-        if not p.exists():
-            raise HighlightModelError(f"{p}: no learned highlight model (run: reelwright train highlight)")
+        from indexes.catalog import load_npz
+
+        z = load_npz(path, HighlightModelError, "highlight model", "reelwright train highlight")
         try:
-            with np.load(p) as z:
-                state = {k[2:]: z[k] for k in z.files if k.startswith("w:")}
-                meta = json.loads(bytes(z["meta"]).decode())
-        except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same named error
-            raise HighlightModelError(f"{p}: not a highlight model file ({exc})") from exc
-        return cls(state, meta)
+            return cls({k[2:]: v for k, v in z.items() if k.startswith("w:")}, json.loads(bytes(z["meta"]).decode()))
+        except (KeyError, ValueError) as exc:
+            raise HighlightModelError(f"{path}: not a highlight model file ({exc})") from None

@@ -251,7 +251,9 @@ def cover(source: str, at: float, tl: Timeline, out: str | Path, title: str = ""
 def frame_strip(video: str | Path, out: str | Path, frames: int = 8, height: int = 480) -> Path:
     """One row of ``frames`` evenly spaced frames of ``video`` (a contact sheet for a quick look)."""
     out = Path(out)
-    duration = media_duration(video)
+    from tools.media import container_duration
+
+    duration = container_duration(video)
     fps = frames / max(duration, 0.1)
     cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-nostdin", "-i", str(Path(video).resolve()), "-vf",
            f"fps={fps:.5f},scale=-2:{height},tile={frames}x1:padding=6:color=white", "-frames:v", "1", out.name]
@@ -260,12 +262,3 @@ def frame_strip(video: str | Path, out: str | Path, frames: int = 8, height: int
         raise RenderError(f"ffmpeg failed making {out.name}: {proc.stderr.strip()[-300:]}")
     return out
 
-
-def media_duration(video: str | Path) -> float:
-    """The container duration in seconds (ffprobe)."""
-    proc = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(video)],
-                          capture_output=True, text=True)
-    try:
-        return float(proc.stdout.strip())
-    except ValueError:
-        raise RenderError(f"could not read the duration of {video}") from None

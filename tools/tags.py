@@ -198,15 +198,14 @@ class TagModel:
 def _load(path: str) -> TagModel:
     import hashlib
 
+    from indexes.catalog import load_npz
+
+    z = load_npz(path, TagError, "tag model", "reelwright train tags")
     try:
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
-        with np.load(path, allow_pickle=False) as z:
-            meta = {**json.loads(str(z["meta"])), "digest": digest}
-            return TagModel(list(z["vocab"]), z["idf"], list(z["group_names"]), z["group_w"].astype(np.float32),
-                            z["group_b"], z["tag_w"].astype(np.float32), z["tag_b"], meta)
-    except FileNotFoundError:
-        raise TagError(f"tag model {path} is missing: run `reelwright train tags`") from None
-    except (OSError, ValueError, KeyError) as exc:
+        meta = {**json.loads(str(z["meta"])), "digest": hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]}
+        return TagModel(list(z["vocab"]), z["idf"], list(z["group_names"]), z["group_w"].astype(np.float32),
+                        z["group_b"], z["tag_w"].astype(np.float32), z["tag_b"], meta)
+    except (KeyError, ValueError) as exc:
         raise TagError(f"tag model {path} is damaged ({exc}): run `reelwright train tags`") from None
 
 
