@@ -303,7 +303,9 @@ def eval_narration(ctx: typer.Context,
                    storyline: Annotated[str, typer.Option(help="given | generated")] = "given",
                    examples: Annotated[Path | None, typer.Option(help="JSONL of real ads used as worked examples "
                                                                        "(default: the shared dev split).")] = None,
-                   parallel: Annotated[int, typer.Option(min=1, max=8, help="Ads narrated at once.")] = 2) -> None:
+                   parallel: Annotated[int, typer.Option(min=1, max=8, help="Ads narrated at once.")] = 2,
+                   fact_model: Annotated[Path | None, typer.Option(help="Fact-plan model (default: the shipped one; "
+                                                                         "see 'train factplan').")] = None) -> None:
     """Narrate every ad of a file and score it against its references and the baselines."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -325,7 +327,7 @@ def eval_narration(ctx: typer.Context,
         task = bar.add_task("ads", total=None)
         report = run_narration_eval(data, out, llm=llm, guard_embedder=text_embedder(settings), limit=limit,
                                     storyline=storyline, examples=examples, parallel=parallel,
-                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+                                    fact_model=fact_model, progress=lambda done, total: bar.update(task, completed=done, total=total))
     print((out / "report.md").read_text(encoding="utf-8").split("## Examples")[0])
     err.print(f"report: {out / 'report.md'} and {out / 'report.json'} ({report['ads']} ads)")
 
@@ -635,6 +637,32 @@ def train_storyline(data: Annotated[Path, typer.Option(help="JSONL of ads (dev.j
     model = StorylineModel.fit(read_records(data or _default_dev()))
     model.save(out)
     print(f"storyline model from {model.ads} ads -> {out}")
+
+
+@train_app.command("factplan")
+@_friendly
+def train_factplan(data: Annotated[Path, typer.Option(help="JSONL of ads (dev.jsonl shape).")] = None,
+                   holdout: Annotated[Path | None, typer.Option(help="Leave out every product of this JSONL "
+                                                                     "(to evaluate on it honestly).")] = None,
+                   holdout_limit: Annotated[int | None, typer.Option(min=1, help="Only the first N ads of "
+                                                                                 "--holdout.")] = None,
+                   folds: Annotated[int, typer.Option(min=0, max=10, help="Cross-validation folds by product "
+                                                                           "(0: none).")] = 5,
+                   out_path: Annotated[Path, typer.Option("--out", help="Where to write the model.")] = None) -> None:
+    """Learn which fact phrases a slot's narration says (label x field, title, reuse, label wording)."""
+    from evals.datasets import read_records
+    from tools.factplan import DEFAULT_PATH, FactPlanModel, product_key
+
+    records = read_records(data or _default_dev())
+    if holdout is not None:
+        held = {product_key(r["product"]) for r in read_records(holdout, holdout_limit)}
+        records = [r for r in records if product_key(r["product"]) not in held]
+        if not records:
+            raise UsageError("every ad of --data is a product of --holdout: nothing left to learn from")
+    model = FactPlanModel.fit(records, folds=folds)
+    path = model.save(out_path or DEFAULT_PATH)
+    cv = f", AUC {model.cv['auc']:.3f} ({model.cv['folds']}-fold by product)" if model.cv else ""
+    print(f"fact plan from {model.ads} ads{cv} -> {path}")
 
 
 @train_app.command("guard")

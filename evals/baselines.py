@@ -1,12 +1,16 @@
 """Narration baselines, run on the same ads and storylines as the narrator.
 
-(a) fact template: the slot's assigned fact phrases in a fixed frame, length-fitted.
+(a) fact template: the slot's assigned fact phrases (the label's fields in sheet order,
+    unused ones first) in a fixed frame, length-fitted.
+(a') the same template over the narrator's learned fact plan: what choosing the facts
+    alone is worth, without the LLM's writing.
 (b) retrieval: the real narration, from another product's ad, with the same label and
     the closest length (ties: the most similar product title), length-fitted.
 """
 
 from __future__ import annotations
 
+from tools.factplan import FactPlanModel, plan_facts
 from tools.lengthfit import fit_length
 from tools.narrate import assign_facts, draft_line, short_name
 from tools.schema import ProductFacts
@@ -15,11 +19,14 @@ from tools.storyline import Storyline
 
 __all__ = ["template_baseline", "RetrievalBaseline"]
 
-def template_baseline(facts: ProductFacts, storyline: Storyline) -> list[str]:
+def template_baseline(facts: ProductFacts, storyline: Storyline, plan: FactPlanModel | None = None) -> list[str]:
+    """Baseline (a); with ``plan``, (a'): the slots' facts come from the learned fact plan."""
     lang = storyline.language
     name = short_name(facts.product, facts.aliases, lang)
+    assignments = assign_facts(storyline, facts.facts) if plan is None else \
+        [[f.phrase for f in picks] for picks in plan_facts(storyline, facts.facts, facts.product, model=plan)]
     out = []
-    for slot, assigned in zip(storyline.slots, assign_facts(storyline, facts.facts), strict=True):
+    for slot, assigned in zip(storyline.slots, assignments, strict=True):
         fillers = [p for lab in slot.labels for p in facts_for_label(facts.facts, lab)]
         out.append(fit_length(draft_line(name, assigned, lang), slot.budget, slot.unit, fillers, lang, keep=assigned))
     return out

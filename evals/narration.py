@@ -4,8 +4,9 @@ Runs the narrator on every ad of a JSONL file of the E-SyncVidStory dev file's s
 writes ``report.json`` and ``report.md``: caption metrics (BLEU-1..4, METEOR, ROUGE-L,
 CIDEr on jieba-segmented Chinese), length compliance, faithfulness (unsupported-claim
 and unsupported-number rates, ad-law flags per 100 slots), selling-point coverage
-(IDF-weighted), intra-ad repetition and throughput, for four systems on the same ads:
-(a) fact template, (b) retrieval, (c) the LLM without the guard, (d) the LLM with it.
+(IDF-weighted), intra-ad repetition and throughput, for these systems on the same ads:
+(a) fact template, (a') the template over the learned fact plan, (b) retrieval, (c) the
+LLM without the guard, (d) the LLM with it.
 
 Each ad's narration is cached under ``OUT/cache/<model>/`` so an interrupted run resumes.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.factplan import FactPlanModel, product_key
 from tools.guard import FactGuard
 from tools.narrate import ExampleBank, Narration, narrate
 from tools.schema import ProductFacts
@@ -33,7 +35,8 @@ from .metrics import caption_scores, coverage, fact_idf, faithfulness, length_co
 
 __all__ = ["SYSTEMS", "run_narration_eval", "write_report"]
 
-SYSTEMS = {"template": "(a) fact template", "retrieval": "(b) retrieval", "llm": "(c) LLM, no guard",
+SYSTEMS = {"template": "(a) fact template", "template+plan": "(a') fact template, learned fact plan",
+           "retrieval": "(b) retrieval", "llm": "(c) LLM, no guard",
            "llm+guard": "(d) LLM + fact guard"}
 
 
@@ -64,12 +67,13 @@ def _example_records(data_records: list[dict], examples: Path | None) -> list[di
 
 def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int | None = None,
                        storyline: str = "given", examples: Path | None = None, parallel: int = 1,
-                       progress: Callable[[int, int], None] | None = None) -> dict:
+                       fact_model: Path | None = None, progress: Callable[[int, int], None] | None = None) -> dict:
     """Evaluate on ``data``; returns the report dict (also written to ``out``)."""
     records = read_records(data, limit)
     out.mkdir(parents=True, exist_ok=True)
     bank_records = _example_records(records, examples)
     bank, retrieval = ExampleBank(bank_records), RetrievalBaseline(bank_records)
+    planner = FactPlanModel.load(fact_model)
     model = getattr(llm, "model_name", "llm")
     lock = threading.Lock()
     results: dict[int, dict] = {}
@@ -83,7 +87,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
         if cache.exists():
             narration = Narration.model_validate_json(cache.read_text(encoding="utf-8"))
         else:
-            narration = narrate(facts, story, llm=llm, guard=guard, examples=bank)
+            narration = narrate(facts, story, llm=llm, guard=guard, examples=bank, fact_model=planner)
             with lock:
                 fresh["slots"] += len(narration.slots)
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -91,7 +95,8 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
             tmp.write_text(narration.model_dump_json(), encoding="utf-8")
             tmp.replace(cache)
         return {"record": rec, "story": story, "guard": guard, "narration": narration,
-                "template": template_baseline(facts, story), "retrieval": retrieval(facts, story)}
+                "template": template_baseline(facts, story), "template+plan": template_baseline(facts, story, planner),
+                "retrieval": retrieval(facts, story)}
 
     done = 0
     wall = time.perf_counter()
@@ -108,6 +113,9 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
                     embed=getattr(guard_embedder, "passage", None))
     report["systems"]["llm+guard"]["slots_per_minute"] = 60 * fresh["slots"] / wall if fresh["slots"] else None
     report["parallel"] = parallel
+    seen = set(planner.products)
+    report["fact_plan"] = {"ads_trained_on": planner.ads, "cv_auc": planner.cv.get("auc"),
+                           "evaluated_products_seen": sum(product_key(r["product"]) in seen for r in records)}
     write_report(report, out)
     return report
 
@@ -137,7 +145,7 @@ def _score(items: list[dict], records: list[dict], model: str, storyline: str, d
     slots = 0
     for item in items:
         rec, story, guard, narr = item["record"], item["story"], item["guard"], item["narration"]
-        outputs = {"template": item["template"], "retrieval": item["retrieval"],
+        outputs = {"template": item["template"], "template+plan": item["template+plan"], "retrieval": item["retrieval"],
                    "llm": [s.raw for s in narr.slots], "llm+guard": [s.text for s in narr.slots]}
         for k, (clip, slot) in enumerate(zip(rec["clips"], story.slots, strict=True)):
             key = f"{rec.get('id', rec['product'])}#{k}"
@@ -196,6 +204,11 @@ def write_report(report: dict, out: Path) -> None:
         cells = [f"{row[c]:.4f}" if isinstance(row.get(c), float) else str(row.get(c, "n/a")) for c in _COLUMNS]
         lines.append(f"| {SYSTEMS[system]} | " + " | ".join(cells) + " |")
     spm = report["systems"]["llm+guard"].get("slots_per_minute")
+    plan = report.get("fact_plan")
+    if plan:
+        lines += ["", f"Fact plan: learned from {plan['ads_trained_on']} ads (AUC {plan['cv_auc']} by product); "
+                  f"{plan['evaluated_products_seen']} of these {report['ads']} ads are of products it was trained on"
+                  + (" (optimistic for (a') and the LLM rows)." if plan["evaluated_products_seen"] else ".")]
     lines += ["", f"Throughput (d): {spm:.1f} slots/minute with {report.get('parallel', 1)} sequences in parallel."
               if spm else "Throughput (d): all from cache.",
               "Label adherence: share of slots the speech-tag model reads as one of the slot's script labels "

@@ -85,10 +85,23 @@ def test_narrate_guards_and_fits_every_slot():
         assert guard.check(slot.text).unsupported_numbers == []
     # the feedback turn told the model what was wrong
     assert "199" in t.requests[2]["messages"][-1]["content"]
-    # the prompt carries the slot's label, budget and assigned facts, and the previous line as memory
+    # the prompt carries the slot's label, budget and planned facts, and the previous line as memory
     first, second = t.requests[0]["messages"][-1]["content"], t.requests[1]["messages"][-1]["content"]
-    assert "产品推荐" in first and "14-20" in first and "抗初老" in first
-    assert "289元到手四件套" in second and out.slots[0].text in second
+    assert "产品推荐" in first and "14-20" in first and "引导购买" in second
+    assert out.slots[1].facts and all(f in second for f in out.slots[1].facts)
+    assert out.slots[0].text in second
+
+
+def test_the_buying_slot_gets_the_promotion_and_a_slot_without_material_no_fact():
+    s = story(("产品推荐", (14, 20)), ("引导购买", (12, 18)))
+    llm, t = llm_with(["姐妹们，这款精华抗初老真的要试试！", "双十一289元到手四件套，冲！"])
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts))
+    assert out.slots[0].facts == ["抗初老"]  # the title says it: the recommendation says it
+    assert out.slots[1].facts[0] == "双十一"
+    facts = ProductFacts(product="某某面霜", facts={"售后": ["七天无理由退换", "运费险"]})
+    llm, t = llm_with(["这款面霜质地真的很舒服。"])
+    out = narrate(facts, story(("质地/成分/材质", (10, 16))), llm=llm, guard=FactGuard(facts.product, facts.facts))
+    assert out.slots[0].facts == [] and "卖点（原样用上）：无" in t.requests[0]["messages"][-1]["content"]
 
 
 def test_injected_fact_changes_nothing():
@@ -104,19 +117,38 @@ def test_injected_fact_changes_nothing():
     assert "治愈" not in json.dumps(runs[1][0], ensure_ascii=False)
 
 
-def test_worked_examples_come_from_other_products():
-    records = [{"product": "A牌口红", "facts": {"质地": ["丝绒雾面"]},
+def test_worked_examples_come_from_other_similar_products():
+    records = [{"product": "A牌丝绒口红", "facts": {"质地": ["丝绒雾面"]},
                 "clips": [{"labels": ["质地/成分/材质"], "chars": [8, 14], "narration": "丝绒雾面质地，超显白。"}]},
+               {"product": "B牌玻尿酸精华液", "facts": {"质地": ["水润"]},
+                "clips": [{"labels": ["质地/成分/材质"], "chars": [8, 14], "narration": "精华质地水润好吸收。"}]},
                {"product": FACTS.product, "facts": FACTS.facts,
                 "clips": [{"labels": ["质地/成分/材质"], "chars": [8, 14], "narration": "质地轻薄不油腻。"}]}]
     bank = ExampleBank(records)
-    demos = bank.pick("质地/成分/材质", FACTS.product, 11)
-    assert [d.product for d in demos] == ["A牌口红"]
+    demos = bank.similar("质地/成分/材质", FACTS.product, 11)
+    assert [d.product for d in demos] == ["B牌玻尿酸精华液", "A牌丝绒口红"]  # the other serum first
     llm, t = llm_with(["质地轻薄，不油腻，好吸收。"])
     narrate(FACTS, story(("质地/成分/材质", (8, 16))), llm=llm, examples=bank)
-    roles = [m["role"] for m in t.requests[0]["messages"]]
-    assert roles == ["system", "user", "assistant", "user"]
-    assert t.requests[0]["messages"][2]["content"] == "丝绒雾面质地，超显白。"
+    msgs = t.requests[0]["messages"]
+    assert [m["role"] for m in msgs] == ["system", "user", "assistant", "user"]
+    assert msgs[2]["content"] == "精华质地水润好吸收。"  # the worked example: the other serum's real line
+    assert "水润" in msgs[1]["content"] and "初稿" in msgs[1]["content"]  # its facts and its fact draft
+    assert "质地轻薄不油腻" not in json.dumps(msgs, ensure_ascii=False)  # never the product's own reference
+
+
+def test_echoed_instructions_are_dropped():
+    from tools.narrate import _without_echo
+
+    told = "这句文案有问题：'弹性' is not in the facts。请重写这一句：只用给出的卖点，10-20字。"
+    assert _without_echo("只用给出的卖点，清洁，卸净淡妆。", told) == "清洁，卸净淡妆。"
+
+
+def test_fit_length_drops_whole_clauses_rather_than_cutting_one():
+    out = fit_length("这款精华的使用效果是超棒的，让皮肤更加光滑细腻有弹性，真的好用。", (15, 21), "chars", ["抗初老"])
+    assert out == "这款精华的使用效果是超棒的，真的好用。"
+    # a generic slot fact the line left out is not tacked on; a specific one is
+    assert "效果" not in fit_length("这款精华帮助修复皮肤的角质层。", (12, 24), "chars", keep=["效果"], append_min=3)
+    assert "玻色因" in fit_length("这款精华帮助修复角质层。", (12, 24), "chars", keep=["玻色因"], append_min=3)
 
 
 def test_whole_ad_mode_uses_one_json_schema_call():

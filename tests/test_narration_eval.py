@@ -52,7 +52,8 @@ def test_real_run_on_three_ads(tmp_path, capsys):
                  "--out", str(out), "--parallel", "2"]) == 0
     report = json.loads((out / "report.json").read_text())
     assert report["ads"] == 3 and report["slots"] == sum(len(r["clips"]) for r in records)
-    assert set(report["systems"]) == {"template", "retrieval", "llm", "llm+guard"}
+    assert set(report["systems"]) == {"template", "template+plan", "retrieval", "llm", "llm+guard"}
+    assert report["fact_plan"]["evaluated_products_seen"] == 3  # the shipped plan learned from all of dev
     d = report["systems"]["llm+guard"]
     for key in ("BLEU-1", "BLEU-4", "ROUGE-L", "CIDEr", "length_compliance", "unsupported_claim_rate",
                 "unsupported_number_rate", "ad_law_flags_per_100_slots", "coverage", "repetition", "slots_per_minute"):

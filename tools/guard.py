@@ -133,7 +133,7 @@ def build_lexicon(records: list[dict], generic_share: float = 0.015, background:
     generic = {w for w, n in narr_df.items() if n >= max(3, generic_share * n_products)}
     very_generic = {w for w, n in narr_df.items() if n >= 0.1 * n_products}
     terms = {t for t, n in term_df.items() if n >= 2 and t not in very_generic and promo_df[t] < 2
-             and t not in _MARKETING
+             and t not in _MARKETING and t not in _DESCRIPTIVE
              and re.search(r"[^\W\d_]", t)
              and (not t.isascii() or re.search(r"[A-Z\d]", t))}  # plain English words are not terms
     phrases = sorted({p for r in records for ps in r["facts"].values() for p in ps if 2 <= len(p) <= 30})
@@ -145,6 +145,15 @@ def build_lexicon(records: list[dict], generic_share: float = 0.015, background:
 # Title and listing words that sell rather than describe: never treated as checkable terms.
 _MARKETING = frozenset("抢购 组合 套装 新款 官方 正品 旗舰店 旗舰 同款 爆款 热卖 限定 礼盒 送礼 礼物 男女 女士 男士 "
                        "女生 男生 学生 情侣 家用 专用 通用 包邮 现货 官网 品牌 推荐 特价 秒杀 福利 赠品 升级 加厚".split())
+# Words that describe, intensify or set a scene rather than name a checkable thing (an ingredient,
+# material, certification, brand or product type): they are checked as general claims (embedding
+# support), not as terms the facts must spell out.
+_DESCRIPTIVE = frozenset("超级 高级 弹性 弹力 均匀 深层 深度 形成 通过 稳定 核心 质感 神器 宝藏 大牌 实力 友好 大气 简约 "
+                         "科学 科技 在家 学习 新手 环境 身体 表面 脸部 面部 全脸 水分 透亮 清透 油腻 粗糙 暗沉 细纹 "
+                         "渗透 释放 携带 防止 护理 养护 养肤 一体 三重 加速 平衡 其他 外观 工艺 系列 照片 夏季 秋冬 "
+                         "空气 光线 压力 独立 透明 白色 高清 蓬松 柔顺 持妆 脱妆 防汗 干皮 油皮 隐形 动态 传统 "
+                         "企业 全身 卫生 保存 固定 循环 成型 开关 分离 包裹 呼吸 守护 打底 复活 奇迹 性感 舒适 "
+                         "天然 温和 清爽 细腻 轻薄 滋润 保湿 补水 紧致 提亮 修护 修复".split())
 _EN_COMMON = frozenset("i i'm i've i'll you we they he she it this that these those the a an and or but so "
                        "oh okay ok hi hello yes no now today tonight friday".split())
 _BACKGROUND: dict[int, np.ndarray] = {}

@@ -58,6 +58,17 @@ def _shorten(text: str, lo: int, hi: int, unit: Unit, keep: list[str]) -> str:
                         best = (key, cand)
         if best:
             return best[1]
+        # none lands inside: the longest subset under the maximum (fit_length then lengthens it
+        # with facts) rather than a phrase cut in half
+        under = None
+        for r in range(len(clauses), 0, -1):
+            for combo in itertools.combinations(range(len(clauses)), r):
+                cand = _finish(_join([clauses[i] for i in combo], unit), unit)
+                key = (sum(k in cand for k in keep), text_length(cand, unit))
+                if key[1] <= hi and (under is None or key > under[0]):
+                    under = (key, cand)
+        if under:
+            return under[1]
     # no clause subset fits: cut at a word boundary
     words = tokens(text) if unit == "chars" else text.split()
     out = ""
@@ -85,13 +96,16 @@ def _lengthen(text: str, lo: int, hi: int, unit: Unit, fillers: list[str], langu
 
 
 def fit_length(text: str, budget: tuple[int, int], unit: Unit, fillers: list[str] | None = None,
-               language: str = "zh", keep: list[str] | None = None) -> str:
+               language: str = "zh", keep: list[str] | None = None, append_min: int = 0) -> str:
     """``text`` made to fit ``budget`` (min, max) in ``unit``.
 
     Args:
         fillers: fact phrases to append when the text is too short.
         keep: phrases (the slot's facts) that trimming should preserve, and that are added
             when none of them made it and there is room.
+        append_min: the shortest kept phrase worth adding when the line left all of them out
+            (Chinese characters); a line that skipped a generic word like "效果" is not
+            patched with it.
     """
     lo, hi = budget
     keep = [k for k in (keep or []) if k]
@@ -100,7 +114,7 @@ def fit_length(text: str, budget: tuple[int, int], unit: Unit, fillers: list[str
         text = _shorten(text, lo, hi, unit, keep)
     if keep and not any(k.lower() in text.lower() for k in keep):
         sep = "，" if unit == "chars" else ", "
-        for k in keep:
+        for k in (k for k in keep if unit == "words" or len(k) >= append_min):
             cand = _finish((text.rstrip("。！？.!?") + sep + k) if text else k, unit)
             if text_length(cand, unit) <= hi:
                 text = cand

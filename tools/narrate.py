@@ -1,20 +1,22 @@
 """VideoNarrator on a CPU: one grounded narration per storyline slot.
 
-For each slot (script label, length budget, relative position, optional clip context) the
-narrator picks the fact phrases the slot should carry (label-relevant, not yet used),
-shows the LLM two real narrations of the same label from *other* products as worked
-examples (facts -> line), and asks for one line with the earlier lines as memory. Every
-line then goes through the fact guard (unsupported numbers, terms and risk words get one
-regeneration with the guard's feedback, then are removed) and into its length budget
-(whole clauses kept, fact phrases appended when short). ``mode="ad"`` instead writes
-the whole ad in one JSON-schema call (for strong remote models).
+For each slot the LLM gets: the slot's script label and definition, the fact phrases the
+learned fact plan (``tools.factplan``) chose for it (none when real ads would say none),
+what the clip shows, its position, its length budget and the previous line as memory;
+before it, two worked examples of the same label from the *other* products most like this
+one (their facts -> their real line), so a serum's lines sound like skin-care ads. Every line goes
+through the fact guard (unsupported numbers, terms and risk words get one regeneration
+with the guard's feedback, then are removed) and into its length budget (whole clauses
+kept, fact phrases appended when short). ``mode="ad"`` instead writes the whole ad in one
+JSON-schema call (for strong remote models).
 """
 
 from __future__ import annotations
 
-import random
+import math
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -25,6 +27,7 @@ from pydantic import BaseModel, Field
 from prompts import render
 
 from .claims import split_clauses, tokens
+from .factplan import FactPlanModel, plan_facts
 from .guard import FactGuard, sanitize_facts
 from .lengthfit import clean_line, fit_length
 from .schema import ProductFacts
@@ -123,29 +126,55 @@ class Demo:
     narration: str
 
 
+def _title_grams(title: str) -> Counter:
+    t = re.sub(r"[\W_]+", "", title.lower())
+    return Counter(t[i:i + 2] for i in range(len(t) - 1))
+
+
+def _cosine(a: Counter, b: Counter) -> float:
+    dot = sum(v * b[k] for k, v in a.items() if k in b)
+    return dot / (math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values())) or 1.0)
+
+
 class ExampleBank:
-    """Real narrations (E-SyncVidStory records) used as worked examples: facts -> one line."""
+    """Real narrations (E-SyncVidStory records) used as worked examples of a label's style.
+
+    ``similar`` picks, for a label, narrations from the *other* products whose titles are
+    closest to this one's (char-bigram cosine): a face serum learns from other skin care,
+    a toothbrush from other personal-care devices.
+    """
 
     def __init__(self, records: list[dict]):
         self.demos: dict[str, list[Demo]] = {}
+        self._grams: dict[str, Counter] = {}
         for rec in records:
             phrases = [p for ps in rec["facts"].values() for p in ps if len(p) >= 2]
             name = short_name(rec["product"])
+            self._grams.setdefault(rec["product"], _title_grams(rec["product"]))
             for clip in rec["clips"]:
                 text = clip.get("narration", "")
-                used = [p for p in phrases if p in text][:3]
-                if not text or not used:
+                if not text:
                     continue
+                used = [p for p in phrases if p in text][:3]
                 label = get_label(clip["labels"][0]).zh
                 self.demos.setdefault(label, []).append(Demo(rec["product"], label, used,
                                                              text.replace(rec["product"], name)))
 
-    def pick(self, label: str, exclude_product: str, target: int, k: int = 1, seed: int = 0) -> list[Demo]:
-        """``k`` demos of ``label`` from other products, of about ``target`` characters."""
-        pool = [d for d in self.demos.get(get_label(label).zh, []) if d.product != exclude_product
-                and abs(len(d.narration) - target) <= 6]
-        random.Random(seed).shuffle(pool)
-        return pool[:k]
+    def similar(self, label: str, product: str, target: int, k: int = 2) -> list[Demo]:
+        """``k`` narrations of ``label`` from the most similar other products, near ``target`` characters."""
+        mine = _title_grams(product)
+        pool = [d for d in self.demos.get(get_label(label).zh, []) if d.product != product
+                and 0.6 * target <= len(d.narration) <= 1.5 * target + 4]
+        pool.sort(key=lambda d: (-_cosine(mine, self._grams[d.product]), abs(len(d.narration) - target),
+                                 d.narration))
+        out, seen = [], set()
+        for d in pool:
+            if d.product not in seen:
+                out.append(d)
+                seen.add(d.product)
+            if len(out) == k:
+                break
+        return out
 
 
 def _similar(a: str, b: str) -> float:
@@ -168,32 +197,41 @@ class _Job:
     max_retries: int
     name: str
     clean_facts: dict[str, list[str]]
+    fact_model: FactPlanModel
+    demos: int = 1
 
 
-def _slot_messages(job: _Job, slot: Slot, assigned: list[str], previous: list[str], seed: int) -> list:
+def _label_text(labels: list[str], lang: str) -> str:
+    return "、".join(labels) if lang == "zh" else ", ".join(get_label(x).en for x in labels)
+
+
+def _request(job: _Job, slot: Slot, product: str, facts: list[str], lo: int, hi: int, previous: str = "",
+             context: str = "") -> str:
     lang = job.storyline.language
     lab = get_label(slot.labels[0])
+    return render(f"narrate_slot_{lang}.j2", product=product, labels=_label_text(slot.labels, lang),
+                  definition=lab.definition if lang == "zh" else lab.definition_en,
+                  facts=("；" if lang == "zh" else "; ").join(facts), context=context, previous=previous,
+                  draft=draft_line(product, facts, lang), index=slot.index, total=len(job.storyline.slots),
+                  lo=lo, hi=hi)
+
+
+def _slot_messages(job: _Job, slot: Slot, assigned: list[str], previous: list[str]) -> list:
+    """System rules, worked examples (same label, similar products: fact draft -> real line), the request."""
+    lang = job.storyline.language
     lo, hi = slot.budget
     msgs: list = [SystemMessage(render(f"narrate_system_{lang}.j2", brief=job.brief))]
     if job.examples is not None and lang == "zh":
-        for d in job.examples.pick(slot.labels[0], job.facts.product, (lo + hi) // 2, seed=seed):
-            msgs.append(HumanMessage(render("narrate_slot_zh.j2", product=short_name(d.product), labels=d.label,
-                                            definition=get_label(d.label).definition, facts="；".join(d.facts),
-                                            context="", previous="", draft=draft_line(short_name(d.product), d.facts),
-                                            index=slot.index, total=len(job.storyline.slots),
-                                            lo=max(1, len(d.narration) - 3), hi=len(d.narration) + 3)))
-            msgs.append(AIMessage(d.narration))
+        for d in reversed(job.examples.similar(slot.labels[0], job.facts.product, (lo + hi) // 2, k=job.demos)):
+            n = len(d.narration)
+            msgs += [HumanMessage(_request(job, slot, short_name(d.product), d.facts, max(1, n - 3), n + 3)),
+                     AIMessage(d.narration)]
     ctx = slot.context
-    context = "" if ctx is None else "；".join(x for x in (ctx.transcript[:80], ctx.on_screen_text[:40],
-                                                           "、".join(ctx.concepts[:5])) if x)
     sep = "；" if lang == "zh" else "; "
-    msgs.append(HumanMessage(render(
-        f"narrate_slot_{lang}.j2", product=job.name, labels="、".join(slot.labels) if lang == "zh" else
-        ", ".join(get_label(x).en for x in slot.labels),
-        definition=lab.definition if lang == "zh" else lab.definition_en, facts=sep.join(assigned),
-        context=context, previous=previous[-1] if previous else "", index=slot.index,
-        draft=draft_line(job.name, assigned, lang),
-        total=len(job.storyline.slots), lo=lo, hi=hi)))
+    context = "" if ctx is None else sep.join(x for x in (ctx.transcript[:80], ctx.on_screen_text[:40],
+                                                          ", ".join(ctx.concepts[:5])) if x)
+    msgs.append(HumanMessage(_request(job, slot, job.name, assigned, lo, hi, previous[-1] if previous else "",
+                                      context)))
     return msgs
 
 
@@ -204,23 +242,34 @@ def _generate(job: _Job, msgs: list, slot: Slot, temperature: float) -> str:
     return clean_line(reply.text)
 
 
+def _without_echo(text: str, instruction: str) -> str:
+    """``text`` less the clauses that only repeat the instruction (a small model echoes "只用给出的卖点")."""
+    told = re.sub(r"\W", "", instruction)
+    return "".join(c for c in split_clauses(text) if not (len(w := re.sub(r"\W", "", c)) >= 4 and w in told))
+
+
 def _evidence(job: _Job, text: str) -> list[Evidence]:
     if job.guard is None:
         return [Evidence(text=c) for c in split_clauses(text)]
     return [Evidence(text=c.text, facts=c.evidence) for c in job.guard.check(text).claims]
 
 
+def _fillers(job: _Job, slot: Slot, assigned: list[str]) -> list[str]:
+    """Fact phrases that may lengthen a short line: the slot's own, then the rest as the plan rates them here."""
+    ranked = job.fact_model.score(job.facts.product, job.clean_facts, slot.labels, slot.position, slot.budget)
+    return list(dict.fromkeys(assigned + [f.phrase for f in ranked]))
+
+
 def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str]) -> SlotNarration:
     lang = job.storyline.language
-    fillers = list(dict.fromkeys(assigned + [p for lab in slot.labels for p in facts_for_label(job.clean_facts, lab)]
-                                 + [p for ps in job.clean_facts.values() for p in ps]))
-    msgs = _slot_messages(job, slot, assigned, previous, seed=slot.index)
+    fillers = _fillers(job, slot, assigned)
+    msgs = _slot_messages(job, slot, assigned, previous)
     raw = _generate(job, msgs, slot, temperature=0.2)
     attempts = 1
-    if previous and max(_similar(raw, p) for p in previous) > 0.5:  # repeating itself: once more, hotter
+    if previous and max(_similar(raw, p) for p in previous) > 0.7:  # copying itself: once more, hotter
         raw = _generate(job, msgs, slot, temperature=0.8)
         attempts += 1
-    fitted_raw = fit_length(raw, slot.budget, slot.unit, fillers, lang, keep=assigned)
+    fitted_raw = fit_length(raw, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=3)
     flags: list[str] = []
     text = raw
     if job.guard is not None:
@@ -230,15 +279,17 @@ def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str
         while not report.ok and retries < job.max_retries:
             feedback = render(f"narrate_feedback_{lang}.j2", problems=report.feedback(lang), lo=slot.budget[0],
                               hi=slot.budget[1])
-            text = _generate(job, [*msgs, AIMessage(text), HumanMessage(feedback)], slot, temperature=0.5)
+            text = _without_echo(_generate(job, [*msgs, AIMessage(text), HumanMessage(feedback)], slot,
+                                           temperature=0.5), feedback)
             report = job.guard.check(text)
             retries += 1
             attempts += 1
         text = job.guard.repair(text)
     source = "llm" if text else "fallback"
-    final = fit_length(text, slot.budget, slot.unit, fillers, lang, keep=assigned)
+    final = fit_length(text, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=3)
     if job.guard is not None and final != text:  # fillers are facts, but check the joins too
-        final = fit_length(job.guard.repair(final), slot.budget, slot.unit, fillers, lang, keep=assigned)
+        final = fit_length(job.guard.repair(final), slot.budget, slot.unit, fillers, lang, keep=assigned,
+                           append_min=3)
     return SlotNarration(index=slot.index, labels=slot.labels, text=final, raw=fitted_raw, budget=slot.budget,
                          unit=slot.unit, facts=assigned, sentences=_evidence(job, final), flags=flags,
                          attempts=attempts, source=source)
@@ -263,7 +314,7 @@ def _narrate_ad(job: _Job) -> list[str]:
 
 def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard | None = None,
             examples: ExampleBank | None = None, brief: str = "", mode: Literal["slot", "ad"] = "slot",
-            max_retries: int = 1, on_slot: Callable[[SlotNarration], None] | None = None) -> Narration:
+            max_retries: int = 1, fact_model: FactPlanModel | None = None, on_slot: Callable[[SlotNarration], None] | None = None) -> Narration:
     """Write one grounded narration per slot of ``storyline`` for the product in ``facts``.
 
     Args:
@@ -275,18 +326,20 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
         brief: tone / audience wishes from the user (data, not instructions for the facts).
         mode: "slot" (one call per slot, memory of earlier lines) or "ad" (one JSON call).
         max_retries: regenerations after the guard finds an unsupported claim.
+        fact_model: the fact-plan model choosing each slot's phrases (None: the shipped one).
         on_slot: called with each finished slot (progress).
     """
     start = time.perf_counter()
     clean, dropped = sanitize_facts(facts.facts)
+    planner = fact_model or FactPlanModel.load()
     job = _Job(facts, storyline, llm, guard, examples, brief, max_retries,
-               short_name(facts.product, facts.aliases, storyline.language), clean)
-    assignments = assign_facts(storyline, clean)
+               short_name(facts.product, facts.aliases, storyline.language), clean, planner)
+    assignments = [[f.phrase for f in picks] for picks in plan_facts(storyline, clean, facts.product, model=planner)]
     results: list[SlotNarration] = []
     if mode == "ad":
         lines = _narrate_ad(job)
         for slot, assigned, line in zip(storyline.slots, assignments, lines, strict=True):
-            fillers = assigned + [p for lab in slot.labels for p in facts_for_label(clean, lab)]
+            fillers = _fillers(job, slot, assigned)
             text = guard.repair(line) if guard else line
             final = fit_length(text, slot.budget, slot.unit, fillers, storyline.language)
             results.append(SlotNarration(index=slot.index, labels=slot.labels, text=final,
