@@ -2,8 +2,8 @@
 
 (a) fact template: the slot's assigned fact phrases (the label's fields in sheet order,
     unused ones first) in a fixed frame, length-fitted.
-(a') the same template over the narrator's learned fact plan: what choosing the facts
-    alone is worth, without the LLM's writing.
+(a') the same template over the narrator's learned fact plan (its picks, and its order
+    for padding): what choosing the facts alone is worth, without the LLM's writing.
 (b) retrieval: the real narration, from another product's ad, with the same label and
     the closest length (ties: the most similar product title), length-fitted.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from tools.factplan import FactPlanModel, plan_facts
 from tools.lengthfit import fit_length
-from tools.narrate import assign_facts, draft_line, short_name
+from tools.narrate import assign_facts, draft_line, fact_draft, short_name
 from tools.schema import ProductFacts
 from tools.script_labels import facts_for_label, get_label
 from tools.storyline import Storyline
@@ -20,13 +20,21 @@ from tools.storyline import Storyline
 __all__ = ["template_baseline", "RetrievalBaseline"]
 
 def template_baseline(facts: ProductFacts, storyline: Storyline, plan: FactPlanModel | None = None) -> list[str]:
-    """Baseline (a); with ``plan``, (a'): the slots' facts come from the learned fact plan."""
+    """Baseline (a); with ``plan``, (a'): the fact draft the narrator hands its LLM, as it is."""
     lang = storyline.language
     name = short_name(facts.product, facts.aliases, lang)
-    assignments = assign_facts(storyline, facts.facts) if plan is None else \
-        [[f.phrase for f in picks] for picks in plan_facts(storyline, facts.facts, facts.product, model=plan)]
+    if plan is not None:
+        out = []
+        for slot, picks in zip(storyline.slots, plan_facts(storyline, facts.facts, facts.product, model=plan),
+                               strict=True):
+            assigned = [f.phrase for f in picks]
+            ranked = sorted(plan.score(facts.product, facts.facts, slot.labels, slot.position, slot.budget),
+                            key=lambda f: -f.value)
+            out.append(fact_draft(name, assigned, list(dict.fromkeys(assigned + [f.phrase for f in ranked])),
+                                  slot, lang)[0])
+        return out
     out = []
-    for slot, assigned in zip(storyline.slots, assignments, strict=True):
+    for slot, assigned in zip(storyline.slots, assign_facts(storyline, facts.facts), strict=True):
         fillers = [p for lab in slot.labels for p in facts_for_label(facts.facts, lab)]
         out.append(fit_length(draft_line(name, assigned, lang), slot.budget, slot.unit, fillers, lang, keep=assigned))
     return out

@@ -13,7 +13,7 @@ from tests.scripted import ScriptedTransport
 from tools.claims import find_numbers
 from tools.guard import FactGuard
 from tools.lengthfit import fit_length
-from tools.narrate import ExampleBank, assign_facts, narrate, short_name
+from tools.narrate import ExampleBank, assign_facts, draft_line, narrate, short_name
 from tools.schema import ProductFacts
 from tools.storyline import Slot, Storyline, generate_storyline, storyline_from_record, text_length
 
@@ -117,22 +117,21 @@ def test_injected_fact_changes_nothing():
     assert "治愈" not in json.dumps(runs[1][0], ensure_ascii=False)
 
 
-def test_worked_examples_come_from_other_similar_products():
+def test_worked_examples_come_from_other_products():
     records = [{"product": "A牌丝绒口红", "facts": {"质地": ["丝绒雾面"]},
-                "clips": [{"labels": ["质地/成分/材质"], "chars": [8, 14], "narration": "丝绒雾面质地，超显白。"}]},
-               {"product": "B牌玻尿酸精华液", "facts": {"质地": ["水润"]},
-                "clips": [{"labels": ["质地/成分/材质"], "chars": [8, 14], "narration": "精华质地水润好吸收。"}]},
+                "clips": [{"labels": ["质地/成分/材质"], "chars": [8, 14], "narration": "丝绒雾面质地，超显白。"},
+                          {"labels": ["质地/成分/材质"], "chars": [30, 40], "narration": "丝绒雾面质地" * 6}]},
                {"product": FACTS.product, "facts": FACTS.facts,
                 "clips": [{"labels": ["质地/成分/材质"], "chars": [8, 14], "narration": "质地轻薄不油腻。"}]}]
     bank = ExampleBank(records)
-    demos = bank.similar("质地/成分/材质", FACTS.product, 11)
-    assert [d.product for d in demos] == ["B牌玻尿酸精华液", "A牌丝绒口红"]  # the other serum first
+    demos = bank.pick("质地/成分/材质", FACTS.product, 11)
+    assert [d.narration for d in demos] == ["丝绒雾面质地，超显白。"]  # other product, about the slot's length
     llm, t = llm_with(["质地轻薄，不油腻，好吸收。"])
     narrate(FACTS, story(("质地/成分/材质", (8, 16))), llm=llm, examples=bank)
     msgs = t.requests[0]["messages"]
     assert [m["role"] for m in msgs] == ["system", "user", "assistant", "user"]
-    assert msgs[2]["content"] == "精华质地水润好吸收。"  # the worked example: the other serum's real line
-    assert "水润" in msgs[1]["content"] and "初稿" in msgs[1]["content"]  # its facts and its fact draft
+    assert msgs[2]["content"] == "丝绒雾面质地，超显白。"  # the worked example: a real line
+    assert "丝绒雾面" in msgs[1]["content"] and "初稿" in msgs[1]["content"]  # its facts and its fact draft
     assert "质地轻薄不油腻" not in json.dumps(msgs, ensure_ascii=False)  # never the product's own reference
 
 
@@ -202,3 +201,17 @@ def test_numbers_in_final_text_are_all_supported_property():
         out = fit_length(guard.repair(text), (10, 24), "chars", ["抗初老", "提亮肤色"])
         supported = guard.numbers
         assert all(round(n.value, 4) in supported for n in find_numbers(out)), (text, out)
+
+
+def test_the_llm_rewrites_the_fact_plan_draft():
+    """Baseline (a') pads the same planned facts the LLM is asked to say: the comparison isolates the writing."""
+    from evals.baselines import template_baseline
+    from tools.factplan import FactPlanModel
+
+    s = story(("质地/成分/材质", (30, 36)), ("引导购买", (14, 20)))
+    padded = template_baseline(FACTS, s, FactPlanModel.load())
+    llm, t = llm_with(["质地轻薄不油腻，二裂酵母发酵精粹，好吸收！", "双十一289元到手四件套，赶紧冲！"])
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts))
+    for line, slot, res, req in zip(padded, s.slots, out.slots, t.requests, strict=True):
+        assert slot.fits(line) and res.facts and all(f in line for f in res.facts)
+        assert f"初稿：{draft_line(short_name(FACTS.product), res.facts)}" in req["messages"][-1]["content"]

@@ -6,8 +6,8 @@ field, whether the product's title names it, how often ads say such a phrase at 
 and whether an earlier clip said it already. ``FactPlanModel`` is a logistic regression
 over those features, learned from ads of the dev file's shape (``reelwright train
 factplan``); ``plan_facts`` walks the storyline in order and picks, per slot, the phrases
-the model rates likely (at least one when the slot's labels have material), never two
-that contain each other.
+that are likely and telling (probability x rarity among real narrations; none when
+nothing is likely), never two that contain each other.
 
     >>> model = FactPlanModel.load()          # the shipped model (tools/data/fact_plan.json)
     >>> plan = plan_facts(storyline, facts, product, model=model)
@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from .script_labels import field_category, get_label, label_names
 from .storyline import Storyline
@@ -79,7 +79,8 @@ def _feature_names() -> list[str]:
 class PlannedFact(BaseModel):
     phrase: str
     category: str
-    p: float
+    p: float = Field(description="P(a narration of this slot says the phrase)")
+    value: float = Field(0.0, description="p x rarity^2: likely *and* telling (rarity = IDF over real narrations)")
 
 
 class FactPlanModel(BaseModel):
@@ -92,6 +93,7 @@ class FactPlanModel(BaseModel):
     ref_df: dict[str, float]
     products: list[str]
     ads: int
+    narrations: int = 0
     cv: dict[str, float] = {}
 
     # ------------------------------------------------------------- features
@@ -135,8 +137,14 @@ class FactPlanModel(BaseModel):
         if not items:
             return []
         p = 1 / (1 + np.exp(-(x @ np.asarray(self.weights, dtype=np.float32) + self.bias)))
-        out = [PlannedFact(phrase=it[0], category=it[1], p=round(float(v), 4)) for it, v in zip(items, p, strict=True)]
+        out = [PlannedFact(phrase=it[0], category=it[1], p=round(float(v), 4),
+                           value=round(float(v) * self.rarity(it[0]) ** 2, 4)) for it, v in zip(items, p, strict=True)]
         return sorted(out, key=lambda f: -f.p)
+
+    def rarity(self, phrase: str) -> float:
+        """IDF of the phrase over the training narrations ("效果" and "价格" are said everywhere: low)."""
+        n = math.expm1(self.ref_df.get(_norm(phrase), 0.0))
+        return math.log((self.narrations + 1) / (n + 1)) / math.log(self.narrations + 1) if self.narrations else 1.0
 
     # ------------------------------------------------------------- training
 
@@ -188,7 +196,7 @@ class FactPlanModel(BaseModel):
             chars, df = cls._tables(recs)
             model = cls(features=_feature_names(), weights=[0.0] * len(_feature_names()), bias=0.0,
                         label_chars=chars, ref_df=df, products=sorted({product_key(r["product"]) for r in recs}),
-                        ads=len(recs))
+                        ads=len(recs), narrations=sum(len(r["clips"]) for r in recs))
             x, y, _ = cls._examples(model, recs)
             lr = LogisticRegression(C=c, max_iter=2000).fit(x, y)
             model.weights = [round(float(w), 5) for w in lr.coef_[0]]
@@ -240,11 +248,12 @@ def _shipped() -> FactPlanModel:
 
 def plan_facts(storyline: Storyline, facts: dict[str, list[str]], product: str, *,
                model: FactPlanModel | None = None, threshold: float = 0.1, floor: float = 0.03,
-               chars_per_fact: int = 14, words_per_fact: int = 6, max_facts: int = 4) -> list[list[PlannedFact]]:
+               chars_per_fact: int = 14, words_per_fact: int = 6, max_facts: int = 2) -> list[list[PlannedFact]]:
     """The fact phrases each slot should carry, in storyline order.
 
-    A slot gets the phrases rated at least ``threshold`` (the best one already from
-    ``floor``; none when even the best is below it: real ads often say no fact there), at
+    Phrases are taken by ``value`` (likely to be said, and telling: "闪电清洁" before
+    "价格"). A slot gets those with p at least ``threshold`` (the first one already from
+    ``floor``; none when no phrase reaches it: real ads often say no fact there), at
     most one per ``chars_per_fact`` characters (or ``words_per_fact`` words) of its budget
     and never more than ``max_facts``; a phrase inside an already picked one (or around it)
     is skipped. Phrases picked for earlier slots count as used (the model lowers them).
@@ -256,11 +265,13 @@ def plan_facts(storyline: Storyline, facts: dict[str, list[str]], product: str, 
         per = chars_per_fact if slot.unit == "chars" else words_per_fact
         room = max(1, min(max_facts, slot.budget[1] // per))
         picked: list[PlannedFact] = []
-        for cand in model.score(product, facts, slot.labels, slot.position, slot.budget, used):
-            if len(picked) >= room or cand.p < (threshold if picked else floor):
+        ranked = model.score(product, facts, slot.labels, slot.position, slot.budget, used)
+        for cand in sorted(ranked, key=lambda f: -f.value):
+            if len(picked) >= room:
                 break
             low = _norm(cand.phrase)
-            if any(low in _norm(p.phrase) or _norm(p.phrase) in low for p in picked):
+            if cand.p < (threshold if picked else floor) or any(low in _norm(p.phrase) or _norm(p.phrase) in low
+                                                                for p in picked):
                 continue
             picked.append(cand)
         used |= {p.phrase for p in picked}

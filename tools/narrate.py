@@ -1,22 +1,22 @@
 """VideoNarrator on a CPU: one grounded narration per storyline slot.
 
-For each slot the LLM gets: the slot's script label and definition, the fact phrases the
-learned fact plan (``tools.factplan``) chose for it (none when real ads would say none),
-what the clip shows, its position, its length budget and the previous line as memory;
-before it, two worked examples of the same label from the *other* products most like this
-one (their facts -> their real line), so a serum's lines sound like skin-care ads. Every line goes
+For each slot the learned fact plan (``tools.factplan``) chooses the fact phrases to say
+(likely and telling ones; none when real ads would say none) and the order of the others.
+The LLM gets the slot's script label and definition, those phrases in a plain fact draft,
+what the clip shows, its position, its length budget and the previous line as memory, and
+turns the draft into a spoken line; before it, a worked example of the same label and
+length from another product (its fact draft -> its real line). Every line goes
 through the fact guard (unsupported numbers, terms and risk words get one regeneration
 with the guard's feedback, then are removed) and into its length budget (whole clauses
-kept, fact phrases appended when short). ``mode="ad"`` instead writes the whole ad in one
+kept, the plan's next fact phrases appended when short). ``mode="ad"`` instead writes the whole ad in one
 JSON-schema call (for strong remote models).
 """
 
 from __future__ import annotations
 
-import math
+import random
 import re
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -35,7 +35,7 @@ from .script_labels import facts_for_label, get_label
 from .storyline import Slot, Storyline, text_length
 
 __all__ = ["Demo", "ExampleBank", "SlotNarration", "Narration", "narrate", "short_name", "assign_facts",
-           "draft_line"]
+           "draft_line", "fact_draft"]
 
 
 class Evidence(BaseModel):
@@ -126,31 +126,14 @@ class Demo:
     narration: str
 
 
-def _title_grams(title: str) -> Counter:
-    t = re.sub(r"[\W_]+", "", title.lower())
-    return Counter(t[i:i + 2] for i in range(len(t) - 1))
-
-
-def _cosine(a: Counter, b: Counter) -> float:
-    dot = sum(v * b[k] for k, v in a.items() if k in b)
-    return dot / (math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values())) or 1.0)
-
-
 class ExampleBank:
-    """Real narrations (E-SyncVidStory records) used as worked examples of a label's style.
-
-    ``similar`` picks, for a label, narrations from the *other* products whose titles are
-    closest to this one's (char-bigram cosine): a face serum learns from other skin care,
-    a toothbrush from other personal-care devices.
-    """
+    """Real narrations (E-SyncVidStory records) used as worked examples: fact draft -> real line."""
 
     def __init__(self, records: list[dict]):
         self.demos: dict[str, list[Demo]] = {}
-        self._grams: dict[str, Counter] = {}
         for rec in records:
             phrases = [p for ps in rec["facts"].values() for p in ps if len(p) >= 2]
             name = short_name(rec["product"])
-            self._grams.setdefault(rec["product"], _title_grams(rec["product"]))
             for clip in rec["clips"]:
                 text = clip.get("narration", "")
                 if not text:
@@ -160,21 +143,16 @@ class ExampleBank:
                 self.demos.setdefault(label, []).append(Demo(rec["product"], label, used,
                                                              text.replace(rec["product"], name)))
 
-    def similar(self, label: str, product: str, target: int, k: int = 2) -> list[Demo]:
-        """``k`` narrations of ``label`` from the most similar other products, near ``target`` characters."""
-        mine = _title_grams(product)
-        pool = [d for d in self.demos.get(get_label(label).zh, []) if d.product != product
-                and 0.6 * target <= len(d.narration) <= 1.5 * target + 4]
-        pool.sort(key=lambda d: (-_cosine(mine, self._grams[d.product]), abs(len(d.narration) - target),
-                                 d.narration))
-        out, seen = [], set()
-        for d in pool:
-            if d.product not in seen:
-                out.append(d)
-                seen.add(d.product)
-            if len(out) == k:
-                break
-        return out
+    def pick(self, label: str, exclude_product: str, target: int, k: int = 1, seed: int = 0) -> list[Demo]:
+        """``k`` demos of ``label`` from other products, of about ``target`` characters.
+
+        Any other product, not the most similar: a similar product's line leaks its own
+        claims ("修复角质层" from another serum) that then read as plausible here.
+        """
+        pool = [d for d in self.demos.get(get_label(label).zh, []) if d.product != exclude_product
+                and abs(len(d.narration) - target) <= 6]
+        random.Random(seed).shuffle(pool)
+        return pool[:k]
 
 
 def _similar(a: str, b: str) -> float:
@@ -206,23 +184,30 @@ def _label_text(labels: list[str], lang: str) -> str:
 
 
 def _request(job: _Job, slot: Slot, product: str, facts: list[str], lo: int, hi: int, previous: str = "",
-             context: str = "") -> str:
+             context: str = "", draft: str = "") -> str:
     lang = job.storyline.language
     lab = get_label(slot.labels[0])
     return render(f"narrate_slot_{lang}.j2", product=product, labels=_label_text(slot.labels, lang),
                   definition=lab.definition if lang == "zh" else lab.definition_en,
                   facts=("；" if lang == "zh" else "; ").join(facts), context=context, previous=previous,
-                  draft=draft_line(product, facts, lang), index=slot.index, total=len(job.storyline.slots),
+                  draft=draft or draft_line(product, facts, lang), index=slot.index, total=len(job.storyline.slots),
                   lo=lo, hi=hi)
 
 
+def fact_draft(name: str, assigned: list[str], fillers: list[str], slot: Slot, language: str) -> tuple[str, list[str]]:
+    """The plain fact sentence of a slot at its full length: its facts, then the plan's next ones
+    while they fit (baseline a' is exactly this line). Returns (draft, the facts it says)."""
+    draft = fit_length(draft_line(name, assigned, language), slot.budget, slot.unit, fillers, language, keep=assigned)
+    return draft, [f for f in fillers if f in draft]
+
+
 def _slot_messages(job: _Job, slot: Slot, assigned: list[str], previous: list[str]) -> list:
-    """System rules, worked examples (same label, similar products: fact draft -> real line), the request."""
+    """System rules, a worked example (same label, another product: fact draft -> real line), the request."""
     lang = job.storyline.language
     lo, hi = slot.budget
     msgs: list = [SystemMessage(render(f"narrate_system_{lang}.j2", brief=job.brief))]
     if job.examples is not None and lang == "zh":
-        for d in reversed(job.examples.similar(slot.labels[0], job.facts.product, (lo + hi) // 2, k=job.demos)):
+        for d in job.examples.pick(slot.labels[0], job.facts.product, (lo + hi) // 2, k=job.demos, seed=slot.index):
             n = len(d.narration)
             msgs += [HumanMessage(_request(job, slot, short_name(d.product), d.facts, max(1, n - 3), n + 3)),
                      AIMessage(d.narration)]
@@ -255,9 +240,9 @@ def _evidence(job: _Job, text: str) -> list[Evidence]:
 
 
 def _fillers(job: _Job, slot: Slot, assigned: list[str]) -> list[str]:
-    """Fact phrases that may lengthen a short line: the slot's own, then the rest as the plan rates them here."""
+    """Fact phrases that may lengthen a short line: the slot's own, then the rest by the plan's value here."""
     ranked = job.fact_model.score(job.facts.product, job.clean_facts, slot.labels, slot.position, slot.budget)
-    return list(dict.fromkeys(assigned + [f.phrase for f in ranked]))
+    return list(dict.fromkeys(assigned + [f.phrase for f in sorted(ranked, key=lambda f: -f.value)]))
 
 
 def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str]) -> SlotNarration:
