@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from tools.adspec import SpecError, spec_from_brief
@@ -162,3 +163,29 @@ def test_both_audio_keeps_the_streams_sound_under_the_voice(tmp_path, monkeypatc
     cmd = ffmpeg_command(tl, tmp_path / "ad.mp4")
     graph = cmd[cmd.index("-filter_complex") + 1]
     assert graph.count("volume=0.25") == 2  # the original, quietened, in both items
+
+
+def test_a_rotated_phone_clip_is_cropped_where_it_shows(tmp_path):
+    """Crop centres are in the upright picture (as analysis decodes it); ffmpeg rotates the same way."""
+    import subprocess
+
+    from tools.media import frames, probe
+    from tools.render import render
+
+    land = tmp_path / "land.mp4"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "color=red:s=160x180:d=2[a];color=blue:s=160x180:d=2[b];[a][b]hstack,format=yuv420p",
+                    "-c:v", "libx264", str(land)], check=True)
+    rotated = tmp_path / "phone.mp4"  # stored landscape, shown portrait (rotation metadata)
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(land), "-c", "copy",
+                    "-metadata:s:v:0", "rotate=90", str(rotated)], check=True)
+    v = probe(rotated).video
+    assert (v.width, v.height, v.rotation) == (180, 320, 90)
+    upright = next(iter(frames(str(rotated), fps=1))).image
+    for y in (0.15, 0.85):
+        tl = Timeline(360, 360, 25, 1.5, [Item(1, str(rotated), 0.0, 0.0, 1.5, [Crop(0.0, 0.5, y)], ["product_intro"])],
+                      source_size=(v.width, v.height), source_duration=2.0)
+        out = next(iter(frames(str(render(tl, tmp_path / f"ad{y}.mp4")), fps=1))).image
+        expect = upright[int(y * upright.shape[0]), upright.shape[1] // 2].astype(int)
+        assert out.shape[:2] == (360, 360)
+        assert np.abs(out[180, 180].astype(int) - expect).max() < 40, (y, out[180, 180], expect)
