@@ -70,3 +70,13 @@ def test_bad_model_file_is_a_named_error(tmp_path):
         FactPlanModel.load(bad)
     with pytest.raises(FactPlanError, match="cannot read"):
         FactPlanModel.load(tmp_path / "missing.json")
+
+
+def test_an_english_sheet_is_planned_by_the_labels_fields():
+    """The model learned from Chinese ads; an English sheet still gets facts, from the label's fields."""
+    facts = {"texture": ["rich crema", "medium-dark roast"], "promotion": ["buy two bags, get a free cup"],
+             "effect": ["smooth finish with low bitterness"], "size/spec": ["1 kg bag"]}
+    s = Storyline(language="en", slots=[Slot(index=i + 1, labels=[lab], budget=(7, 9), unit="words", position=i / 2)
+                                        for i, lab in enumerate(["质地/成分/材质", "产品功效", "引导购买"])])
+    plan = [[p.phrase for p in picks] for picks in plan_facts(s, facts, "Aurora Espresso Blend")]
+    assert plan == [["rich crema"], ["smooth finish with low bitterness"], ["buy two bags, get a free cup"]]

@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from .script_labels import field_category, get_label, label_names
+from .claims import is_chinese
+from .script_labels import facts_for_label, field_category, get_label, label_names
 from .storyline import Storyline
 
 __all__ = ["FactPlanError", "FactPlanModel", "PlannedFact", "plan_facts", "product_key", "DEFAULT_PATH"]
@@ -49,6 +50,20 @@ def product_key(product: str) -> str:
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", "", text.lower())
+
+
+def _units(text: str) -> int:
+    """Length in Chinese-character units: an English word counts as two (the model learned on Chinese)."""
+    return len(text) if is_chinese(text) else 2 * len(text.split())
+
+
+def _title_overlap(phrase: str, title: str) -> float:
+    """Share of the phrase's characters (Chinese) or words (other languages) that the title has."""
+    if is_chinese(phrase):
+        low = _norm(phrase)
+        return sum(c in title for c in low) / max(1, len(low))
+    words = re.findall(r"\w+", phrase.lower())
+    return sum(w in title for w in words) / max(1, len(words))
 
 
 def _bigrams(text: str) -> list[str]:
@@ -104,6 +119,7 @@ class FactPlanModel(BaseModel):
         index = {n: i for i, n in enumerate(self.features)}
         x = np.zeros((len(items), len(self.features)), dtype=np.float32)
         title = _norm(product)
+        chinese = is_chinese(" ".join(p for p, *_ in items))
         labs = [get_label(lab) for lab in labels]
         every = [_norm(p) for p, *_ in items]
         for r, (phrase, cat, i, size) in enumerate(items):
@@ -115,14 +131,15 @@ class FactPlanModel(BaseModel):
             ranks = [1.0 / (1 + lab.categories.index(cat)) for lab in labs if cat in lab.categories]
             grams = _bigrams(phrase)
             affinity = [self.label_chars.get(lab.zh, {}).get(g, 0.0) for lab in labs for g in grams]
+            n = _units(phrase)
             row = {
-                "rank": max(ranks, default=0.0), "len": math.log1p(len(phrase)), "short": float(len(phrase) <= 2),
-                "long": float(len(phrase) >= 10), "title": float(low in title),
-                "title_overlap": sum(c in title for c in low) / max(1, len(low)),
+                "rank": max(ranks, default=0.0), "len": math.log1p(n), "short": float(n <= 2),
+                "long": float(n >= 10), "title": float(low in title),
+                "title_overlap": _title_overlap(phrase, title),
                 "ref_df": self.ref_df.get(low, 0.0), "label_chars": float(np.mean(affinity)) if affinity else 0.0,
                 "field_index": math.log1p(i), "field_size": math.log1p(size), "sheet_size": math.log1p(len(items)),
                 "digit": float(bool(re.search(r"\d", phrase))), "pos": position,
-                "pos_promo": position * (cat in ("promotion", "price")), "budget": math.log1p(sum(budget) / 2),
+                "pos_promo": position * (cat in ("promotion", "price")), "budget": math.log1p(sum(budget) / 2 * (1 if chinese else 2)),
                 "reused": float(phrase in used), "first": float(position == 0.0),
                 "contained": float(any(low != o and low in o for o in every)),
             }
@@ -257,8 +274,13 @@ def plan_facts(storyline: Storyline, facts: dict[str, list[str]], product: str, 
     most one per ``chars_per_fact`` characters (or ``words_per_fact`` words) of its budget
     and never more than ``max_facts``; a phrase inside an already picked one (or around it)
     is skipped. Phrases picked for earlier slots count as used (the model lowers them).
+    On a non-Chinese sheet (the model learned from Chinese ads) the slot's labels choose
+    instead: their fields in order of relevance, phrases not yet said first.
     """
     model = model or FactPlanModel.load()
+    # The model learned from Chinese ads; on other languages its Chinese-only features are
+    # silent and its probabilities meaningless, so the label's own fields decide there.
+    calibrated = is_chinese(" ".join(p for ps in facts.values() for p in ps))
     used: set[str] = set()
     plan = []
     for slot in storyline.slots:
@@ -266,12 +288,19 @@ def plan_facts(storyline: Storyline, facts: dict[str, list[str]], product: str, 
         room = max(1, min(max_facts, slot.budget[1] // per))
         picked: list[PlannedFact] = []
         ranked = model.score(product, facts, slot.labels, slot.position, slot.budget, used)
-        for cand in sorted(ranked, key=lambda f: -f.value):
+        if calibrated:
+            order = sorted(ranked, key=lambda f: -f.value)
+        else:
+            by_phrase = {f.phrase: f for f in ranked}
+            relevant = [by_phrase[p] for lab in slot.labels for p in facts_for_label(facts, lab) if p in by_phrase]
+            order = [f for f in relevant if f.phrase not in used] or relevant
+        for cand in order:
             if len(picked) >= room:
                 break
             low = _norm(cand.phrase)
-            if cand.p < (threshold if picked else floor) or any(low in _norm(p.phrase) or _norm(p.phrase) in low
-                                                                for p in picked):
+            if calibrated and cand.p < (threshold if picked else floor):
+                continue
+            if any(low in _norm(p.phrase) or _norm(p.phrase) in low for p in picked):
                 continue
             picked.append(cand)
         used |= {p.phrase for p in picked}
