@@ -305,7 +305,9 @@ def eval_narration(ctx: typer.Context,
                                                                        "(default: the shared dev split).")] = None,
                    parallel: Annotated[int, typer.Option(min=1, max=8, help="Ads narrated at once.")] = 2,
                    fact_model: Annotated[Path | None, typer.Option(help="Fact-plan model (default: the shipped one; "
-                                                                         "see 'train factplan').")] = None) -> None:
+                                                                         "see 'train factplan').")] = None,
+                   facts_by: Annotated[str, typer.Option(help="plan (learned fact plan) | label (the label's "
+                                                              "fields, as baseline a)")] = "plan") -> None:
     """Narrate every ad of a file and score it against its references and the baselines."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -315,6 +317,8 @@ def eval_narration(ctx: typer.Context,
 
     if storyline not in ("given", "generated"):
         raise UsageError(f"--storyline must be 'given' or 'generated', not {storyline!r}")
+    if facts_by not in ("plan", "label"):
+        raise UsageError(f"--facts-by must be 'plan' or 'label', not {facts_by!r}")
     from evals.datasets import read_records
 
     data = data or _default_dev()
@@ -327,7 +331,7 @@ def eval_narration(ctx: typer.Context,
         task = bar.add_task("ads", total=None)
         report = run_narration_eval(data, out, llm=llm, guard_embedder=text_embedder(settings), limit=limit,
                                     storyline=storyline, examples=examples, parallel=parallel,
-                                    fact_model=fact_model, progress=lambda done, total: bar.update(task, completed=done, total=total))
+                                    fact_model=fact_model, facts_by=facts_by, progress=lambda done, total: bar.update(task, completed=done, total=total))
     print((out / "report.md").read_text(encoding="utf-8").split("## Examples")[0])
     err.print(f"report: {out / 'report.md'} and {out / 'report.json'} ({report['ads']} ads)")
 

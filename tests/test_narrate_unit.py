@@ -215,3 +215,11 @@ def test_the_llm_rewrites_the_fact_plan_draft():
     for line, slot, res, req in zip(padded, s.slots, out.slots, t.requests, strict=True):
         assert slot.fits(line) and res.facts and all(f in line for f in res.facts)
         assert f"初稿：{draft_line(short_name(FACTS.product), res.facts)}" in req["messages"][-1]["content"]
+
+
+def test_facts_by_label_assigns_like_baseline_a():
+    s = story(("质地/成分/材质", (14, 20)), ("引导购买", (14, 20)))
+    llm, t = llm_with(["质地轻薄，不油腻，好吸收！", "双十一289元到手四件套！"])
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), facts_by="label")
+    assert [x.facts for x in out.slots] == assign_facts(s, FACTS.facts)
+    assert all(f in t.requests[1]["messages"][-1]["content"] for f in out.slots[1].facts)

@@ -176,6 +176,7 @@ class _Job:
     name: str
     clean_facts: dict[str, list[str]]
     fact_model: FactPlanModel
+    facts_by: str = "plan"
     demos: int = 1
 
 
@@ -240,7 +241,11 @@ def _evidence(job: _Job, text: str) -> list[Evidence]:
 
 
 def _fillers(job: _Job, slot: Slot, assigned: list[str]) -> list[str]:
-    """Fact phrases that may lengthen a short line: the slot's own, then the rest by the plan's value here."""
+    """Fact phrases that may lengthen a short line: the slot's own, then the rest by the plan's value here
+    (with ``facts_by="label"``: the labels' fields, then the whole sheet, in sheet order)."""
+    if job.facts_by == "label":
+        return list(dict.fromkeys(assigned + [p for lab in slot.labels for p in facts_for_label(job.clean_facts, lab)]
+                                  + [p for ps in job.clean_facts.values() for p in ps]))
     ranked = job.fact_model.score(job.facts.product, job.clean_facts, slot.labels, slot.position, slot.budget)
     return list(dict.fromkeys(assigned + [f.phrase for f in sorted(ranked, key=lambda f: -f.value)]))
 
@@ -254,7 +259,8 @@ def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str
     if previous and max(_similar(raw, p) for p in previous) > 0.7:  # copying itself: once more, hotter
         raw = _generate(job, msgs, slot, temperature=0.8)
         attempts += 1
-    fitted_raw = fit_length(raw, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=3)
+    append_min = 3 if job.facts_by == "plan" else 0
+    fitted_raw = fit_length(raw, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min)
     flags: list[str] = []
     text = raw
     if job.guard is not None:
@@ -271,10 +277,10 @@ def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str
             attempts += 1
         text = job.guard.repair(text)
     source = "llm" if text else "fallback"
-    final = fit_length(text, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=3)
+    final = fit_length(text, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min)
     if job.guard is not None and final != text:  # fillers are facts, but check the joins too
         final = fit_length(job.guard.repair(final), slot.budget, slot.unit, fillers, lang, keep=assigned,
-                           append_min=3)
+                           append_min=append_min)
     return SlotNarration(index=slot.index, labels=slot.labels, text=final, raw=fitted_raw, budget=slot.budget,
                          unit=slot.unit, facts=assigned, sentences=_evidence(job, final), flags=flags,
                          attempts=attempts, source=source)
@@ -299,7 +305,8 @@ def _narrate_ad(job: _Job) -> list[str]:
 
 def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard | None = None,
             examples: ExampleBank | None = None, brief: str = "", mode: Literal["slot", "ad"] = "slot",
-            max_retries: int = 1, fact_model: FactPlanModel | None = None, on_slot: Callable[[SlotNarration], None] | None = None) -> Narration:
+            max_retries: int = 1, fact_model: FactPlanModel | None = None,
+            facts_by: Literal["plan", "label"] = "plan", on_slot: Callable[[SlotNarration], None] | None = None) -> Narration:
     """Write one grounded narration per slot of ``storyline`` for the product in ``facts``.
 
     Args:
@@ -312,14 +319,20 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
         mode: "slot" (one call per slot, memory of earlier lines) or "ad" (one JSON call).
         max_retries: regenerations after the guard finds an unsupported claim.
         fact_model: the fact-plan model choosing each slot's phrases (None: the shipped one).
+        facts_by: "plan" (the learned fact plan) or "label" (two phrases of the slot's label
+            fields, unused first, as baseline (a) assigns them; padding in sheet order).
         on_slot: called with each finished slot (progress).
     """
     start = time.perf_counter()
     clean, dropped = sanitize_facts(facts.facts)
     planner = fact_model or FactPlanModel.load()
     job = _Job(facts, storyline, llm, guard, examples, brief, max_retries,
-               short_name(facts.product, facts.aliases, storyline.language), clean, planner)
-    assignments = [[f.phrase for f in picks] for picks in plan_facts(storyline, clean, facts.product, model=planner)]
+               short_name(facts.product, facts.aliases, storyline.language), clean, planner, facts_by)
+    if facts_by == "label":
+        assignments = assign_facts(storyline, clean)
+    else:
+        assignments = [[f.phrase for f in picks]
+                       for picks in plan_facts(storyline, clean, facts.product, model=planner)]
     results: list[SlotNarration] = []
     if mode == "ad":
         lines = _narrate_ad(job)
