@@ -189,3 +189,13 @@ def test_a_rotated_phone_clip_is_cropped_where_it_shows(tmp_path):
         expect = upright[int(y * upright.shape[0]), upright.shape[1] // 2].astype(int)
         assert out.shape[:2] == (360, 360)
         assert np.abs(out[180, 180].astype(int) - expect).max() < 40, (y, out[180, 180], expect)
+
+
+def test_reproducible_speech_is_the_same_every_time():
+    from tools.voice import available_voices, synthesize
+
+    if "piper-joe" not in available_voices():
+        pytest.skip("piper-tts is not installed")
+    text = "Hi everyone, welcome back to the stream!"
+    a, b = (synthesize(text, "piper-joe", reproducible=True).samples for _ in range(2))
+    assert a.shape == b.shape and np.allclose(a, b)  # test media built from it do not change between builds

@@ -243,7 +243,7 @@ def _evidence(job: _Job, text: str) -> list[Evidence]:
 def _fillers(job: _Job, slot: Slot, assigned: list[str]) -> list[str]:
     """Fact phrases that may lengthen a short line: the slot's own, then the rest by the plan's value here
     (with ``facts_by="label"``: the labels' fields, then the whole sheet, in sheet order)."""
-    if job.facts_by == "label":
+    if job.facts_by == "label" or job.storyline.language != "zh":  # the plan learned from Chinese ads
         return list(dict.fromkeys(assigned + [p for lab in slot.labels for p in facts_for_label(job.clean_facts, lab)]
                                   + [p for ps in job.clean_facts.values() for p in ps]))
     ranked = job.fact_model.score(job.facts.product, job.clean_facts, slot.labels, slot.position, slot.budget)

@@ -77,13 +77,15 @@ def _read_wav(path: Path) -> tuple[np.ndarray, int]:
     return (data.reshape(-1, channels).mean(axis=1) if channels > 1 else data), rate
 
 
-def synthesize(text: str, voice: str | None = None, *, rate: float = 1.0) -> Speech:
+def synthesize(text: str, voice: str | None = None, *, rate: float = 1.0, reproducible: bool = False) -> Speech:
     """Speak ``text`` with ``voice`` (default: the best installed one).
 
     Args:
         text: what to say (English).
         voice: "piper-joe", "flite" or "espeak-ng"; None picks the best available.
         rate: speaking speed, 1.0 normal, 1.2 is 20 % faster.
+        reproducible: the same samples on every call (piper's prosody noise off; flatter, for
+            test media); flite and espeak-ng always are.
     """
     if not text.strip():
         raise VoiceError("nothing to say: the text is empty")
@@ -99,7 +101,8 @@ def synthesize(text: str, voice: str | None = None, *, rate: float = 1.0) -> Spe
             from piper import SynthesisConfig
 
             with wave.open(str(out), "wb") as w:
-                _piper_joe().synthesize_wav(text, w, syn_config=SynthesisConfig(length_scale=1.0 / rate))
+                noise = {"noise_scale": 0.0, "noise_w_scale": 0.0} if reproducible else {}
+                _piper_joe().synthesize_wav(text, w, syn_config=SynthesisConfig(length_scale=1.0 / rate, **noise))
         elif voice == "flite":
             cmd = ["flite", "-voice", "slt", "-t", text, "-o", str(out)]
             if rate != 1.0:
