@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
-from tools.factplan import FactPlanModel, plan_facts
+from tools.factplan import FactPlanModel, padding_order, plan_facts
 from tools.lengthfit import fit_length
-from tools.narrate import assign_facts, draft_line, fact_draft, short_name
+from tools.narrate import assign_facts, draft_line, short_name
 from tools.schema import ProductFacts
 from tools.script_labels import facts_for_label, get_label
 from tools.storyline import Storyline
@@ -20,22 +20,18 @@ from tools.storyline import Storyline
 __all__ = ["template_baseline", "RetrievalBaseline"]
 
 def template_baseline(facts: ProductFacts, storyline: Storyline, plan: FactPlanModel | None = None) -> list[str]:
-    """Baseline (a); with ``plan``, (a'): the fact draft the narrator hands its LLM, as it is."""
+    """Baseline (a); with ``plan``, (a'): the narrator's planned facts, padded in the plan's order."""
     lang = storyline.language
     name = short_name(facts.product, facts.aliases, lang)
-    if plan is not None:
-        out = []
-        for slot, picks in zip(storyline.slots, plan_facts(storyline, facts.facts, facts.product, model=plan),
-                               strict=True):
-            assigned = [f.phrase for f in picks]
-            ranked = sorted(plan.score(facts.product, facts.facts, slot.labels, slot.position, slot.budget),
-                            key=lambda f: -f.value)
-            out.append(fact_draft(name, assigned, list(dict.fromkeys(assigned + [f.phrase for f in ranked])),
-                                  slot, lang)[0])
-        return out
+    if plan is None:
+        assignments = assign_facts(storyline, facts.facts)
+    else:
+        assignments = [[f.phrase for f in picks] for picks in plan_facts(storyline, facts.facts, facts.product,
+                                                                         model=plan)]
     out = []
-    for slot, assigned in zip(storyline.slots, assign_facts(storyline, facts.facts), strict=True):
-        fillers = [p for lab in slot.labels for p in facts_for_label(facts.facts, lab)]
+    for slot, assigned in zip(storyline.slots, assignments, strict=True):
+        fillers = [p for lab in slot.labels for p in facts_for_label(facts.facts, lab)] if plan is None else \
+            padding_order(slot, facts.facts, facts.product, assigned, model=plan)
         out.append(fit_length(draft_line(name, assigned, lang), slot.budget, slot.unit, fillers, lang, keep=assigned))
     return out
 

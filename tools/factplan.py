@@ -29,9 +29,10 @@ from pydantic import BaseModel, Field
 
 from .claims import is_chinese
 from .script_labels import facts_for_label, field_category, get_label, label_names
-from .storyline import Storyline
+from .storyline import Slot, Storyline
 
-__all__ = ["FactPlanError", "FactPlanModel", "PlannedFact", "plan_facts", "product_key", "DEFAULT_PATH"]
+__all__ = ["FactPlanError", "FactPlanModel", "PlannedFact", "plan_facts", "plan_applies", "padding_order",
+           "product_key", "DEFAULT_PATH"]
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "fact_plan.json"
 _CATEGORIES = ("efficacy", "quality", "pain", "appearance", "audience", "texture", "material", "promotion", "price",
@@ -50,20 +51,6 @@ def product_key(product: str) -> str:
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", "", text.lower())
-
-
-def _units(text: str) -> int:
-    """Length in Chinese-character units: an English word counts as two (the model learned on Chinese)."""
-    return len(text) if is_chinese(text) else 2 * len(text.split())
-
-
-def _title_overlap(phrase: str, title: str) -> float:
-    """Share of the phrase's characters (Chinese) or words (other languages) that the title has."""
-    if is_chinese(phrase):
-        low = _norm(phrase)
-        return sum(c in title for c in low) / max(1, len(low))
-    words = re.findall(r"\w+", phrase.lower())
-    return sum(w in title for w in words) / max(1, len(words))
 
 
 def _bigrams(text: str) -> list[str]:
@@ -119,7 +106,6 @@ class FactPlanModel(BaseModel):
         index = {n: i for i, n in enumerate(self.features)}
         x = np.zeros((len(items), len(self.features)), dtype=np.float32)
         title = _norm(product)
-        chinese = is_chinese(" ".join(p for p, *_ in items))
         labs = [get_label(lab) for lab in labels]
         every = [_norm(p) for p, *_ in items]
         for r, (phrase, cat, i, size) in enumerate(items):
@@ -131,15 +117,14 @@ class FactPlanModel(BaseModel):
             ranks = [1.0 / (1 + lab.categories.index(cat)) for lab in labs if cat in lab.categories]
             grams = _bigrams(phrase)
             affinity = [self.label_chars.get(lab.zh, {}).get(g, 0.0) for lab in labs for g in grams]
-            n = _units(phrase)
             row = {
-                "rank": max(ranks, default=0.0), "len": math.log1p(n), "short": float(n <= 2),
-                "long": float(n >= 10), "title": float(low in title),
-                "title_overlap": _title_overlap(phrase, title),
+                "rank": max(ranks, default=0.0), "len": math.log1p(len(phrase)), "short": float(len(phrase) <= 2),
+                "long": float(len(phrase) >= 10), "title": float(low in title),
+                "title_overlap": sum(c in title for c in low) / max(1, len(low)),
                 "ref_df": self.ref_df.get(low, 0.0), "label_chars": float(np.mean(affinity)) if affinity else 0.0,
                 "field_index": math.log1p(i), "field_size": math.log1p(size), "sheet_size": math.log1p(len(items)),
                 "digit": float(bool(re.search(r"\d", phrase))), "pos": position,
-                "pos_promo": position * (cat in ("promotion", "price")), "budget": math.log1p(sum(budget) / 2 * (1 if chinese else 2)),
+                "pos_promo": position * (cat in ("promotion", "price")), "budget": math.log1p(sum(budget) / 2),
                 "reused": float(phrase in used), "first": float(position == 0.0),
                 "contained": float(any(low != o and low in o for o in every)),
             }
@@ -257,6 +242,25 @@ class FactPlanModel(BaseModel):
             raise FactPlanError(f"{path} is not a fact-plan model (rebuild it: reelwright train factplan)") from None
 
 
+def plan_applies(facts: dict[str, list[str]]) -> bool:
+    """Whether the model's probabilities mean something for this sheet: it learned from Chinese ads,
+    and on other languages its Chinese-only features are silent, so the label's own fields decide."""
+    return is_chinese(" ".join(p for ps in facts.values() for p in ps))
+
+
+def padding_order(slot: Slot, facts: dict[str, list[str]], product: str, first: list[str], *,
+                  model: FactPlanModel | None = None, by_label: bool = False) -> list[str]:
+    """Phrases that may lengthen a short line: ``first`` (the slot's own), then the rest as the plan
+    values them for this slot; by the slot's label fields, then the whole sheet in order, with
+    ``by_label`` or where the plan does not apply (:func:`plan_applies`)."""
+    if by_label or not plan_applies(facts):
+        rest = [p for lab in slot.labels for p in facts_for_label(facts, lab)] + [p for ps in facts.values() for p in ps]
+    else:
+        ranked = (model or FactPlanModel.load()).score(product, facts, slot.labels, slot.position, slot.budget)
+        rest = [f.phrase for f in sorted(ranked, key=lambda f: -f.value)]
+    return list(dict.fromkeys(first + rest))
+
+
 @lru_cache(maxsize=1)
 def _shipped() -> FactPlanModel:
     text = (resources.files("tools") / "data" / "fact_plan.json").read_text(encoding="utf-8")
@@ -273,14 +277,13 @@ def plan_facts(storyline: Storyline, facts: dict[str, list[str]], product: str, 
     ``floor``; none when no phrase reaches it: real ads often say no fact there), at
     most one per ``chars_per_fact`` characters (or ``words_per_fact`` words) of its budget
     and never more than ``max_facts``; a phrase inside an already picked one (or around it)
-    is skipped. Phrases picked for earlier slots count as used (the model lowers them).
+    is skipped. Phrases picked for earlier slots count as used (a learned feature: real ads repeat about one
+    fact in five, so the model barely moves them).
     On a non-Chinese sheet (the model learned from Chinese ads) the slot's labels choose
     instead: their fields in order of relevance, phrases not yet said first.
     """
     model = model or FactPlanModel.load()
-    # The model learned from Chinese ads; on other languages its Chinese-only features are
-    # silent and its probabilities meaningless, so the label's own fields decide there.
-    calibrated = is_chinese(" ".join(p for ps in facts.values() for p in ps))
+    calibrated = plan_applies(facts)
     used: set[str] = set()
     plan = []
     for slot in storyline.slots:

@@ -40,35 +40,24 @@ def _finish(text: str, unit: Unit) -> str:
     return text[:-1] + "." if text[-1] in ",;:" else (text if text[-1] in ".!?" else text + ".")
 
 
-def _fits(text: str, lo: int, hi: int, unit: Unit) -> bool:
-    return lo <= text_length(text, unit) <= hi
-
-
 def _shorten(text: str, lo: int, hi: int, unit: Unit, keep: list[str]) -> str:
     clauses = split_clauses(text)
-    best = None
     if len(clauses) <= 10:
+        best = under = None  # inside the budget; else the longest under the maximum (lengthened later)
         for r in range(len(clauses), 0, -1):
             for combo in itertools.combinations(range(len(clauses)), r):
                 cand = _finish(_join([clauses[i] for i in combo], unit), unit)
-                if _fits(cand, lo, hi, unit):
-                    kept = sum(k in cand for k in keep)
-                    key = (kept, len(combo), -sum(combo))  # keeps the facts, then most clauses, earliest
-                    if best is None or key > best[0]:
-                        best = (key, cand)
-        if best:
-            return best[1]
-        # none lands inside: the longest subset under the maximum (fit_length then lengthens it
-        # with facts) rather than a phrase cut in half
-        under = None
-        for r in range(len(clauses), 0, -1):
-            for combo in itertools.combinations(range(len(clauses)), r):
-                cand = _finish(_join([clauses[i] for i in combo], unit), unit)
-                key = (sum(k in cand for k in keep), text_length(cand, unit))
-                if key[1] <= hi and (under is None or key > under[0]):
-                    under = (key, cand)
-        if under:
-            return under[1]
+                n, kept = text_length(cand, unit), sum(k in cand for k in keep)
+                if n > hi:
+                    continue
+                key = (kept, len(combo), -sum(combo))  # keeps the facts, then most clauses, earliest
+                if n >= lo and (best is None or key > best[0]):
+                    best = (key, cand)
+                if under is None or (kept, n) > under[0]:
+                    under = ((kept, n), cand)
+        # none lands inside: the longest subset under the maximum rather than a phrase cut in half
+        if best or under:
+            return (best or under)[1]
     # no clause subset fits: cut at a word boundary
     words = tokens(text) if unit == "chars" else text.split()
     out = ""

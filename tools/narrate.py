@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from prompts import render
 
 from .claims import split_clauses, tokens
-from .factplan import FactPlanModel, plan_facts
+from .factplan import FactPlanModel, padding_order, plan_facts
 from .guard import FactGuard, sanitize_facts
 from .lengthfit import clean_line, fit_length
 from .schema import ProductFacts
@@ -35,7 +35,7 @@ from .script_labels import facts_for_label, get_label
 from .storyline import Slot, Storyline, text_length
 
 __all__ = ["Demo", "ExampleBank", "SlotNarration", "Narration", "narrate", "short_name", "assign_facts",
-           "draft_line", "fact_draft"]
+           "draft_line"]
 
 
 class Evidence(BaseModel):
@@ -177,7 +177,6 @@ class _Job:
     clean_facts: dict[str, list[str]]
     fact_model: FactPlanModel
     facts_by: str = "plan"
-    demos: int = 1
 
 
 def _label_text(labels: list[str], lang: str) -> str:
@@ -185,21 +184,14 @@ def _label_text(labels: list[str], lang: str) -> str:
 
 
 def _request(job: _Job, slot: Slot, product: str, facts: list[str], lo: int, hi: int, previous: str = "",
-             context: str = "", draft: str = "") -> str:
+             context: str = "") -> str:
     lang = job.storyline.language
     lab = get_label(slot.labels[0])
     return render(f"narrate_slot_{lang}.j2", product=product, labels=_label_text(slot.labels, lang),
                   definition=lab.definition if lang == "zh" else lab.definition_en,
                   facts=("；" if lang == "zh" else "; ").join(facts), context=context, previous=previous,
-                  draft=draft or draft_line(product, facts, lang), index=slot.index, total=len(job.storyline.slots),
+                  draft=draft_line(product, facts, lang), index=slot.index, total=len(job.storyline.slots),
                   lo=lo, hi=hi)
-
-
-def fact_draft(name: str, assigned: list[str], fillers: list[str], slot: Slot, language: str) -> tuple[str, list[str]]:
-    """The plain fact sentence of a slot at its full length: its facts, then the plan's next ones
-    while they fit (baseline a' is exactly this line). Returns (draft, the facts it says)."""
-    draft = fit_length(draft_line(name, assigned, language), slot.budget, slot.unit, fillers, language, keep=assigned)
-    return draft, [f for f in fillers if f in draft]
 
 
 def _slot_messages(job: _Job, slot: Slot, assigned: list[str], previous: list[str]) -> list:
@@ -208,7 +200,7 @@ def _slot_messages(job: _Job, slot: Slot, assigned: list[str], previous: list[st
     lo, hi = slot.budget
     msgs: list = [SystemMessage(render(f"narrate_system_{lang}.j2", brief=job.brief))]
     if job.examples is not None and lang == "zh":
-        for d in job.examples.pick(slot.labels[0], job.facts.product, (lo + hi) // 2, k=job.demos, seed=slot.index):
+        for d in job.examples.pick(slot.labels[0], job.facts.product, (lo + hi) // 2, seed=slot.index):
             n = len(d.narration)
             msgs += [HumanMessage(_request(job, slot, short_name(d.product), d.facts, max(1, n - 3), n + 3)),
                      AIMessage(d.narration)]
@@ -241,13 +233,8 @@ def _evidence(job: _Job, text: str) -> list[Evidence]:
 
 
 def _fillers(job: _Job, slot: Slot, assigned: list[str]) -> list[str]:
-    """Fact phrases that may lengthen a short line: the slot's own, then the rest by the plan's value here
-    (with ``facts_by="label"``: the labels' fields, then the whole sheet, in sheet order)."""
-    if job.facts_by == "label" or job.storyline.language != "zh":  # the plan learned from Chinese ads
-        return list(dict.fromkeys(assigned + [p for lab in slot.labels for p in facts_for_label(job.clean_facts, lab)]
-                                  + [p for ps in job.clean_facts.values() for p in ps]))
-    ranked = job.fact_model.score(job.facts.product, job.clean_facts, slot.labels, slot.position, slot.budget)
-    return list(dict.fromkeys(assigned + [f.phrase for f in sorted(ranked, key=lambda f: -f.value)]))
+    return padding_order(slot, job.clean_facts, job.facts.product, assigned, model=job.fact_model,
+                         by_label=job.facts_by == "label")
 
 
 def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str]) -> SlotNarration:
