@@ -47,11 +47,12 @@ def _storyline(record: dict, mode: str) -> Storyline:
     return generate_storyline(record["facts"], [s.budget for s in given.slots], unit="chars", language="zh")
 
 
-def _cache_path(out: Path, model: str, record: dict, mode: str, facts_by: str = "plan") -> Path:
+def _cache_path(out: Path, model: str, record: dict, mode: str, facts_by: str = "plan", free: bool = False) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
     key = record.get("id") or hashlib.sha1(json.dumps(record, ensure_ascii=False, sort_keys=True)
                                            .encode()).hexdigest()[:16]  # stable across runs
-    return out / "cache" / safe / (f"{key}-{mode}.json" if facts_by == "plan" else f"{key}-{mode}-{facts_by}.json")
+    name = f"{key}-{mode}" + ("" if facts_by == "plan" else f"-{facts_by}") + ("-free" if free else "")
+    return out / "cache" / safe / f"{name}.json"
 
 
 def _example_records(data_records: list[dict], examples: Path | None) -> list[dict]:
@@ -67,8 +68,12 @@ def _example_records(data_records: list[dict], examples: Path | None) -> list[di
 
 def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int | None = None,
                        storyline: str = "given", examples: Path | None = None, parallel: int = 1,
-                       fact_model: Path | None = None, facts_by: str = "plan", progress: Callable[[int, int], None] | None = None) -> dict:
-    """Evaluate on ``data``; returns the report dict (also written to ``out``)."""
+                       fact_model: Path | None = None, facts_by: str = "plan", grammar: bool = True,
+                       progress: Callable[[int, int], None] | None = None) -> dict:
+    """Evaluate on ``data``; returns the report dict (also written to ``out``).
+
+    ``grammar=False`` lets the LLM write each line free (no grammar keeping the facts verbatim).
+    """
     records = read_records(data, limit)
     out.mkdir(parents=True, exist_ok=True)
     bank_records = _example_records(records, examples)
@@ -82,13 +87,14 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
     def one(i: int, rec: dict) -> dict:
         facts = ProductFacts.model_validate(rec)
         story = _storyline(rec, storyline)
-        cache = _cache_path(out, model, rec, storyline, facts_by)
+        constrained = None if grammar else False
+        cache = _cache_path(out, model, rec, storyline, facts_by, free=not (grammar and getattr(llm, "grammar", False)))
         guard = FactGuard(facts.product, facts.facts, embedder=guard_embedder)
         if cache.exists():
             narration = Narration.model_validate_json(cache.read_text(encoding="utf-8"))
         else:
             narration = narrate(facts, story, llm=llm, guard=guard, examples=bank, fact_model=planner,
-                                facts_by=facts_by)
+                                facts_by=facts_by, constrained=constrained)
             with lock:
                 fresh["slots"] += len(narration.slots)
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -115,6 +121,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
     report["systems"]["llm+guard"]["slots_per_minute"] = 60 * fresh["slots"] / wall if fresh["slots"] else None
     report["parallel"] = parallel
     report["facts_by"] = facts_by
+    report["grammar"] = bool(grammar and getattr(llm, "grammar", False))
     seen = set(planner.products)
     report["fact_plan"] = {"ads_trained_on": planner.ads, "cv_auc": planner.cv.get("auc"),
                            "evaluated_products_seen": sum(product_key(r["product"]) in seen for r in records)}

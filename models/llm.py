@@ -34,7 +34,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prompts import render
 
@@ -156,6 +156,7 @@ class ReelChatModel(BaseChatModel):
     model_name: str
     temperature: float = 0.2
     max_tokens: int = 512
+    grammar: bool = Field(False, description="whether the server takes a GBNF ``grammar`` with a request")
     seed: int | None = 42
     tool_mode: str = "json"
 
@@ -319,4 +320,6 @@ def get_chat_model(settings, *, model: str | None = None, model_path: str | Path
             path = resolve(name, settings, path=model_path)
             transport = XLlamaTransport(path, n_ctx=settings.llm_ctx, threads=settings.llm_threads,
                                         parallel=settings.llm_parallel)
-    return ReelChatModel(transport=transport, model_name=name, tool_mode=settings.llm_tool_mode, **params)
+    grammar = settings.llm_grammar if settings.llm_grammar is not None else isinstance(transport, XLlamaTransport)
+    return ReelChatModel(transport=transport, model_name=name, tool_mode=settings.llm_tool_mode, grammar=grammar,
+                         **params)

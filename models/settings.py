@@ -47,6 +47,13 @@ class Settings(BaseSettings):
         "that supports response_format json_schema); 'native' = the server's own tool-call parser.",
     )
 
+    llm_grammar: bool | None = Field(
+        None,
+        description="Send GBNF grammars with requests (the narrator uses one to keep fact phrases verbatim and "
+        "lines inside their budget): llama.cpp does, embedded or as a server; vLLM does not. "
+        "Default: only the embedded backend.",
+    )
+
     clip_arch: str = Field("ViT-B-32", description="open_clip architecture name of the CLIP model.")
     clip_checkpoint: Path | None = Field(None, description="Local open_clip checkpoint file (none ships offline).")
     clip_pretrained: str | None = Field(None, description="open_clip pretrained tag, fetched from the hub "

@@ -124,10 +124,12 @@ class OpenAITransport:
                                      timeout=timeout, max_retries=1)
 
     def _create(self, payload: dict[str, Any], stream: bool):
-        known = {k: v for k, v in payload.items() if k not in ("extra_body",)}
+        known = {k: v for k, v in payload.items() if k not in ("extra_body", "grammar")}
+        extra = dict(payload.get("extra_body") or {})
+        if "grammar" in payload:  # llama.cpp's own field: the OpenAI client only passes it in the body
+            extra["grammar"] = payload["grammar"]
         try:
-            return self._client.chat.completions.create(**known, stream=stream,
-                                                        extra_body=payload.get("extra_body"))
+            return self._client.chat.completions.create(**known, stream=stream, extra_body=extra or None)
         except self._openai.APIConnectionError as exc:
             raise LLMConnectionError(f"cannot reach the LLM server at {self.base_url}: {exc}") from exc
         except self._openai.APIStatusError as exc:

@@ -78,3 +78,15 @@ def test_cli_chat_with_json_schema(tmp_path, capsys, real_settings):
     import jsonschema
 
     jsonschema.validate(data, schema)
+
+
+def test_line_grammar_keeps_facts_verbatim(small_llm):
+    """Both backends take a GBNF grammar (the HTTP one through the request body)."""
+    from tools.linegrammar import line_grammar
+
+    g = line_grammar(["温和不刺激", "控油祛痘"], (16, 30))
+    msgs = [SystemMessage("你是电商短视频带货文案写手。"),
+            HumanMessage("商品：茶树洁面乳\n卖点：温和不刺激；控油祛痘；3瓶99元\n写一句20字左右的口播文案，写上价格：")]
+    text = g.trim(small_llm.invoke(msgs, grammar=g.gbnf, max_tokens=80).text)
+    assert text.index("温和不刺激") < text.index("控油祛痘")
+    assert not re.search(r"[0-9%]", text) and text[-1] in "。！"

@@ -223,3 +223,22 @@ def test_facts_by_label_assigns_like_baseline_a():
     out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), facts_by="label")
     assert [x.facts for x in out.slots] == assign_facts(s, FACTS.facts)
     assert all(f in t.requests[1]["messages"][-1]["content"] for f in out.slots[1].facts)
+
+
+def test_a_grammar_server_gets_each_slots_facts_as_literals():
+    t = ScriptedTransport(["这款精华质地轻薄，二裂酵母发酵精粹，好吸收！", "双十一289元到手四件套，赶紧冲！"])
+    llm = get_chat_model(Settings(llm_grammar=True), transport=t, model="scripted")
+    assert llm.grammar and not get_chat_model(Settings(), transport=t, model="scripted").grammar
+    s = story(("质地/成分/材质", (20, 30)), ("引导购买", (14, 20)))
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts))
+    for res, req in zip(out.slots, t.requests, strict=True):
+        root = req["grammar"].splitlines()[0]
+        assert res.facts and all(f'"{f}"' in root for f in res.facts)
+        assert res.fits
+    free = narrate(FACTS, s, llm=llm_with(["质地轻薄！", "赶紧冲！"])[0], constrained=False)
+    assert free.slots[0].fits
+    te = ScriptedTransport(["Rich crema in every cup."])
+    english = narrate(ProductFacts(product="Aurora Espresso", facts={"Taste": ["rich crema"]}),
+                      Storyline(language="en", slots=[Slot(index=1, labels=["产品推荐"], budget=(4, 10), unit="words")]),
+                      llm=get_chat_model(Settings(llm_grammar=True), transport=te, model="scripted"))
+    assert "grammar" not in te.requests[0] and english.slots[0].fits  # the grammar counts characters: Chinese only

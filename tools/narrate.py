@@ -30,6 +30,7 @@ from .claims import split_clauses, tokens
 from .factplan import FactPlanModel, padding_order, plan_facts
 from .guard import FactGuard, sanitize_facts
 from .lengthfit import clean_line, fit_length
+from .linegrammar import LineGrammar, line_grammar
 from .schema import ProductFacts
 from .script_labels import facts_for_label, get_label
 from .storyline import Slot, Storyline, text_length
@@ -177,6 +178,7 @@ class _Job:
     clean_facts: dict[str, list[str]]
     fact_model: FactPlanModel
     facts_by: str = "plan"
+    constrained: bool = False
 
 
 def _label_text(labels: list[str], lang: str) -> str:
@@ -213,11 +215,16 @@ def _slot_messages(job: _Job, slot: Slot, assigned: list[str], previous: list[st
     return msgs
 
 
-def _generate(job: _Job, msgs: list, slot: Slot, temperature: float) -> str:
+def _generate(job: _Job, msgs: list, slot: Slot, temperature: float, grammar: LineGrammar | None = None) -> str:
     hi = slot.budget[1]
     limit = int(hi * 1.1) + 10 if slot.unit == "chars" else int(hi * 1.8) + 10
-    reply = job.llm.invoke(msgs, stop=["\n"], max_tokens=limit, temperature=temperature, frequency_penalty=0.3)
-    return clean_line(reply.text)
+    extra = {} if grammar is None else {"grammar": grammar.gbnf}
+    if grammar is not None:
+        limit = int(hi * 1.5) + 20  # forced phrases can tokenize worse than the model's own words
+    reply = job.llm.invoke(msgs, stop=["\n"], max_tokens=limit, temperature=temperature, frequency_penalty=0.3,
+                           **extra)
+    text = clean_line(reply.text)
+    return grammar.trim(text) if grammar is not None else text
 
 
 def _without_echo(text: str, instruction: str) -> str:
@@ -241,10 +248,11 @@ def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str
     lang = job.storyline.language
     fillers = _fillers(job, slot, assigned)
     msgs = _slot_messages(job, slot, assigned, previous)
-    raw = _generate(job, msgs, slot, temperature=0.2)
+    grammar = line_grammar(assigned, slot.budget) if job.constrained else None
+    raw = _generate(job, msgs, slot, temperature=0.2, grammar=grammar)
     attempts = 1
     if previous and max(_similar(raw, p) for p in previous) > 0.7:  # copying itself: once more, hotter
-        raw = _generate(job, msgs, slot, temperature=0.8)
+        raw = _generate(job, msgs, slot, temperature=0.8, grammar=grammar)
         attempts += 1
     append_min = 3 if job.facts_by == "plan" else 0
     fitted_raw = fit_length(raw, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min)
@@ -258,7 +266,7 @@ def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str
             feedback = render(f"narrate_feedback_{lang}.j2", problems=report.feedback(lang), lo=slot.budget[0],
                               hi=slot.budget[1])
             text = _without_echo(_generate(job, [*msgs, AIMessage(text), HumanMessage(feedback)], slot,
-                                           temperature=0.5), feedback)
+                                           temperature=0.5, grammar=grammar), feedback)
             report = job.guard.check(text)
             retries += 1
             attempts += 1
@@ -293,7 +301,7 @@ def _narrate_ad(job: _Job) -> list[str]:
 def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard | None = None,
             examples: ExampleBank | None = None, brief: str = "", mode: Literal["slot", "ad"] = "slot",
             max_retries: int = 1, fact_model: FactPlanModel | None = None,
-            facts_by: Literal["plan", "label"] = "plan", on_slot: Callable[[SlotNarration], None] | None = None) -> Narration:
+            facts_by: Literal["plan", "label"] = "plan", constrained: bool | None = None, on_slot: Callable[[SlotNarration], None] | None = None) -> Narration:
     """Write one grounded narration per slot of ``storyline`` for the product in ``facts``.
 
     Args:
@@ -308,13 +316,18 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
         fact_model: the fact-plan model choosing each slot's phrases (None: the shipped one).
         facts_by: "plan" (the learned fact plan) or "label" (two phrases of the slot's label
             fields, unused first, as baseline (a) assigns them; padding in sheet order).
+        constrained: write each Chinese line under a grammar that keeps the slot's fact phrases
+            verbatim and the model's own words free of digits (``tools.linegrammar``);
+            None: whenever the server takes grammars (``llm.grammar``).
         on_slot: called with each finished slot (progress).
     """
     start = time.perf_counter()
     clean, dropped = sanitize_facts(facts.facts)
     planner = fact_model or FactPlanModel.load()
     job = _Job(facts, storyline, llm, guard, examples, brief, max_retries,
-               short_name(facts.product, facts.aliases, storyline.language), clean, planner, facts_by)
+               short_name(facts.product, facts.aliases, storyline.language), clean, planner, facts_by,
+               constrained=(getattr(llm, "grammar", False) if constrained is None else constrained)
+               and storyline.language == "zh")
     if facts_by == "label":
         assignments = assign_facts(storyline, clean)
     else:

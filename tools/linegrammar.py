@@ -1,0 +1,91 @@
+"""A GBNF grammar for one Chinese narration line: the slot's fact phrases verbatim, in the
+plan's order, and the model's own words around them.
+
+Left free, the 1.5B model paraphrases the fact phrases ("温和不刺激" becomes "很温和"), drops
+them, or writes numbers the sheet lacks. Under this grammar it still writes the line (the
+opening, the links between the facts, the ending), but each planned phrase appears exactly
+as the sheet says it, its own words hold no digits, percent or currency signs, and the line
+ends with one sentence-final mark. Each free part is capped by the budget; a part that ran
+into its cap (a word cut short) is trimmed back to its last whole clause by
+:meth:`LineGrammar.trim`, and :func:`tools.lengthfit.fit_length` does the rest.
+
+    >>> g = line_grammar(["温和不刺激", "控油祛痘"], (20, 30))
+    >>> reply = llm.invoke(messages, grammar=g.gbnf)
+    >>> line = g.trim(reply.text)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["LineGrammar", "line_grammar", "FREE_CHAR"]
+
+FREE_CHAR = r"[^\n\r0-9０-９%％¥￥$。！？!?]"
+_END = r"[。！]"
+_CLAUSE_MARKS = "，、；：,;:"
+LEAD, LINK = 8, 6  # characters before the first fact, between two facts
+
+
+def _literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class LineGrammar:
+    gbnf: str
+    facts: list[str]
+    caps: list[int]
+
+    def trim(self, text: str) -> str:
+        """``text`` less a final free part that hit its cap (cut mid-word) back to its last clause mark."""
+        text = text.strip()
+        if not text:
+            return text
+        start = 0
+        for fact in self.facts:
+            found = text.find(fact, start)
+            if found < 0:  # not the grammar's output (a server that ignored it): leave it to fit_length
+                return text
+            start = found + len(fact)
+        body = text[:-1] if text[-1] in "。！" else text
+        tail = body[start:]
+        if len(tail) < self.caps[-1]:
+            return text
+        cut = max(tail.rfind(m) for m in _CLAUSE_MARKS)
+        kept = body[:start] + (tail[:cut] if cut > 0 else "")
+        return (kept.rstrip(_CLAUSE_MARKS) + "。") if kept.strip(_CLAUSE_MARKS) else text
+
+
+def line_grammar(facts: list[str], budget: tuple[int, int]) -> LineGrammar:
+    """The grammar for a line of ``budget`` (min, max characters) carrying ``facts`` in order.
+
+    Facts that leave no room for the model's own words are dropped from the end (the plan
+    lists the most valuable first).
+    """
+    lo, hi = budget
+    kept = [f for f in dict.fromkeys(f.strip() for f in facts) if f and not re.search(r"[\n\r]", f)]
+    while kept and sum(map(len, kept)) + 2 * len(kept) + 2 > hi:
+        kept.pop()
+    said = sum(map(len, kept))
+    room = max(4, hi - said - 1)
+    rules = [f"c ::= {FREE_CHAR}", f"end ::= {_END}"]
+    if not kept:
+        cap = hi + 6
+        rules.insert(0, f"root ::= c{{{max(1, lo - 1)},{cap}}} end")
+        return LineGrammar("\n".join(rules) + "\n", [], [cap])
+    # a short lead-in and short links keep each fact where the sentence can carry it (left a long
+    # lead-in, the model forgets the fact is coming and it lands glued to the end of a clause);
+    # the model's own sentence comes after the facts, long enough to reach the budget's minimum
+    lead, link = min(room, LEAD), min(room, LINK)
+    tail_min = max(0, min(room, lo - said - 1 - lead // 2 - link * (len(kept) - 1) // 2))
+    parts, caps = [f"c{{0,{lead}}}"], [lead]
+    for i, fact in enumerate(kept):
+        parts.append(_literal(fact))
+        if i < len(kept) - 1:
+            parts.append(f"c{{1,{link}}}")
+            caps.append(link)
+    parts.append(f"c{{{tail_min},{room}}}")
+    caps.append(room)
+    rules.insert(0, "root ::= " + " ".join(parts) + " end")
+    return LineGrammar("\n".join(rules) + "\n", kept, caps)
