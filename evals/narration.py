@@ -207,7 +207,9 @@ def write_report(report: dict, out: Path) -> None:
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     head = ["system", *[c.replace("_", " ") for c in _COLUMNS]]
     lines = [f"# Narration evaluation: {report['model']}", "",
-             f"{report['ads']} ads, {report['slots']} slots from `{report['data']}`; storyline: {report['storyline']}.",
+             f"{report['ads']} ads, {report['slots']} slots from `{report['data']}`; storyline: {report['storyline']}"
+             + {True: "; LLM lines under the fact grammar.", False: "; LLM lines free (no grammar)."}.get(
+                 report.get("grammar"), "."),
              "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for system, row in report["systems"].items():
         cells = [f"{row[c]:.4f}" if isinstance(row.get(c), float) else str(row.get(c, "n/a")) for c in _COLUMNS]
