@@ -242,3 +242,9 @@ def test_a_grammar_server_gets_each_slots_facts_as_literals():
                       Storyline(language="en", slots=[Slot(index=1, labels=["产品推荐"], budget=(4, 10), unit="words")]),
                       llm=get_chat_model(Settings(llm_grammar=True), transport=te, model="scripted"))
     assert "grammar" not in te.requests[0] and english.slots[0].fits  # the grammar counts characters: Chinese only
+
+
+def test_a_looping_reply_says_each_clause_once():
+    llm, _ = llm_with(["质地轻薄不油腻，快来抢哦，快来抢哦，大家都知道吧，快来抢哦！"])
+    out = narrate(FACTS, story(("质地/成分/材质", (14, 30)),), llm=llm, guard=FactGuard(FACTS.product, FACTS.facts))
+    assert out.slots[0].text.count("快来抢哦") == 1 and out.slots[0].raw.count("快来抢哦") == 1

@@ -61,13 +61,18 @@ def test_real_run_on_three_ads(tmp_path, capsys):
     assert d["unsupported_number_rate"] == 0 and d["unsupported_numbers"] == 0
     assert d["length_compliance"] >= 0.9
     assert "| (d) LLM + fact guard |" in (out / "report.md").read_text()
-    # every final line: no number the facts do not have
+    assert report["grammar"] is True and "under the fact grammar" in (out / "report.md").read_text()
+    # every final line: no number the facts do not have; the grammar kept the planned facts verbatim
+    with_facts = said = 0
     for rec in records:
         cached = next((out / "cache").rglob(f"{rec['id']}-given.json"))
         narration = Narration.model_validate_json(cached.read_text())
         guard = FactGuard(rec["product"], rec["facts"])
         for slot in narration.slots:
             assert guard.check(slot.text).unsupported_numbers == [], slot.text
+            with_facts += bool(slot.facts)
+            said += any(f in slot.raw for f in slot.facts)
+    assert with_facts and said >= 0.9 * with_facts
     # resumable: a second run narrates nothing new
     capsys.readouterr()
     assert main(["eval", "narration", "--data", str(data), "--model", "qwen2.5-coder-0.5b-instruct",

@@ -24,7 +24,6 @@ __all__ = ["LineGrammar", "line_grammar", "FREE_CHAR"]
 FREE_CHAR = r"[^\n\r0-9０-９%％¥￥$。！？!?]"
 _END = r"[。！]"
 _CLAUSE_MARKS = "，、；：,;:"
-LEAD, LINK = 8, 6  # characters before the first fact, between two facts
 
 
 def _literal(text: str) -> str:
@@ -67,25 +66,19 @@ def line_grammar(facts: list[str], budget: tuple[int, int]) -> LineGrammar:
     kept = [f for f in dict.fromkeys(f.strip() for f in facts) if f and not re.search(r"[\n\r]", f)]
     while kept and sum(map(len, kept)) + 2 * len(kept) + 2 > hi:
         kept.pop()
-    said = sum(map(len, kept))
-    room = max(4, hi - said - 1)
+    room = max(4, hi - sum(map(len, kept)) - 1)
     rules = [f"c ::= {FREE_CHAR}", f"end ::= {_END}"]
     if not kept:
         cap = hi + 6
         rules.insert(0, f"root ::= c{{{max(1, lo - 1)},{cap}}} end")
         return LineGrammar("\n".join(rules) + "\n", [], [cap])
-    # a short lead-in and short links keep each fact where the sentence can carry it (left a long
-    # lead-in, the model forgets the fact is coming and it lands glued to the end of a clause);
-    # the model's own sentence comes after the facts, long enough to reach the budget's minimum
-    lead, link = min(room, LEAD), min(room, LINK)
-    tail_min = max(0, min(room, lo - said - 1 - lead // 2 - link * (len(kept) - 1) // 2))
-    parts, caps = [f"c{{0,{lead}}}"], [lead]
+    # each free part may take the whole room: capping the lead-in or the links (8 / 6 characters)
+    # or forcing a minimum after the facts made the 1.5B glue facts onto clauses and loop
+    # (measured on 12 ads: CIDEr 0.153 against 0.211)
+    parts, caps = [f"c{{0,{room}}}"], [room]
     for i, fact in enumerate(kept):
         parts.append(_literal(fact))
-        if i < len(kept) - 1:
-            parts.append(f"c{{1,{link}}}")
-            caps.append(link)
-    parts.append(f"c{{{tail_min},{room}}}")
-    caps.append(room)
+        parts.append(f"c{{0,{room}}}" if i == len(kept) - 1 else f"c{{1,{room}}}")
+        caps.append(room)
     rules.insert(0, "root ::= " + " ".join(parts) + " end")
     return LineGrammar("\n".join(rules) + "\n", kept, caps)

@@ -224,7 +224,20 @@ def _generate(job: _Job, msgs: list, slot: Slot, temperature: float, grammar: Li
     reply = job.llm.invoke(msgs, stop=["\n"], max_tokens=limit, temperature=temperature, frequency_penalty=0.3,
                            **extra)
     text = clean_line(reply.text)
-    return grammar.trim(text) if grammar is not None else text
+    return _without_repeats(grammar.trim(text) if grammar is not None else text)
+
+
+def _without_repeats(text: str) -> str:
+    """``text`` less clauses it already said (a small model loops: "快来抢哦，大家都知道吧，快来抢哦...")."""
+    seen: set[str] = set()
+    out = []
+    for clause in split_clauses(text):
+        key = re.sub(r"\W", "", clause)
+        if key and key in seen:
+            continue
+        seen.add(key)
+        out.append(clause)
+    return "".join(out)
 
 
 def _without_echo(text: str, instruction: str) -> str:
