@@ -5,7 +5,10 @@ For each slot the learned fact plan (``tools.factplan``) chooses the fact phrase
 The LLM gets the slot's script label and definition, those phrases in a plain fact draft,
 what the clip shows, its position, its length budget and the previous line as memory, and
 turns the draft into a spoken line; before it, a worked example of the same label and
-length from another product (its fact draft -> its real line). Every line goes
+length from another product (its fact draft -> its real line). Where the server takes
+grammars (llama.cpp), a Chinese line is written under ``tools.linegrammar``: the planned
+phrases verbatim and in order, the model's own words around them, no digits of its own.
+Every line goes
 through the fact guard (unsupported numbers, terms and risk words get one regeneration
 with the guard's feedback, then are removed) and into its length budget (whole clauses
 kept, the plan's next fact phrases appended when short). ``mode="ad"`` instead writes the whole ad in one
