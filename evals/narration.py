@@ -80,6 +80,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
     bank, retrieval = ExampleBank(bank_records), RetrievalBaseline(bank_records)
     planner = FactPlanModel.load(fact_model)
     model = getattr(llm, "model_name", "llm")
+    use_grammar = bool(grammar and getattr(llm, "grammar", False))
     lock = threading.Lock()
     results: dict[int, dict] = {}
     fresh = {"slots": 0}
@@ -87,14 +88,13 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
     def one(i: int, rec: dict) -> dict:
         facts = ProductFacts.model_validate(rec)
         story = _storyline(rec, storyline)
-        constrained = None if grammar else False
-        cache = _cache_path(out, model, rec, storyline, facts_by, free=not (grammar and getattr(llm, "grammar", False)))
+        cache = _cache_path(out, model, rec, storyline, facts_by, free=not use_grammar)
         guard = FactGuard(facts.product, facts.facts, embedder=guard_embedder)
         if cache.exists():
             narration = Narration.model_validate_json(cache.read_text(encoding="utf-8"))
         else:
             narration = narrate(facts, story, llm=llm, guard=guard, examples=bank, fact_model=planner,
-                                facts_by=facts_by, constrained=constrained)
+                                facts_by=facts_by, constrained=use_grammar)
             with lock:
                 fresh["slots"] += len(narration.slots)
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +121,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
     report["systems"]["llm+guard"]["slots_per_minute"] = 60 * fresh["slots"] / wall if fresh["slots"] else None
     report["parallel"] = parallel
     report["facts_by"] = facts_by
-    report["grammar"] = bool(grammar and getattr(llm, "grammar", False))
+    report["grammar"] = use_grammar
     seen = set(planner.products)
     report["fact_plan"] = {"ads_trained_on": planner.ads, "cv_auc": planner.cv.get("auc"),
                            "evaluated_products_seen": sum(product_key(r["product"]) in seen for r in records)}

@@ -235,8 +235,10 @@ def test_a_grammar_server_gets_each_slots_facts_as_literals():
         root = req["grammar"].splitlines()[0]
         assert res.facts and all(f'"{f}"' in root for f in res.facts)
         assert res.fits
-    free = narrate(FACTS, s, llm=llm_with(["质地轻薄！", "赶紧冲！"])[0], constrained=False)
-    assert free.slots[0].fits
+    tf = ScriptedTransport(["质地轻薄！", "赶紧冲！"])
+    free = narrate(FACTS, s, llm=get_chat_model(Settings(llm_grammar=True), transport=tf, model="scripted"),
+                   constrained=False)
+    assert free.slots[0].fits and not any("grammar" in req for req in tf.requests)
     te = ScriptedTransport(["Rich crema in every cup."])
     english = narrate(ProductFacts(product="Aurora Espresso", facts={"Taste": ["rich crema"]}),
                       Storyline(language="en", slots=[Slot(index=1, labels=["产品推荐"], budget=(4, 10), unit="words")]),

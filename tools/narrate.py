@@ -220,10 +220,11 @@ def _slot_messages(job: _Job, slot: Slot, assigned: list[str], previous: list[st
 
 def _generate(job: _Job, msgs: list, slot: Slot, temperature: float, grammar: LineGrammar | None = None) -> str:
     hi = slot.budget[1]
-    limit = int(hi * 1.1) + 10 if slot.unit == "chars" else int(hi * 1.8) + 10
-    extra = {} if grammar is None else {"grammar": grammar.gbnf}
     if grammar is not None:
         limit = int(hi * 1.5) + 20  # forced phrases can tokenize worse than the model's own words
+    else:
+        limit = int(hi * 1.1) + 10 if slot.unit == "chars" else int(hi * 1.8) + 10
+    extra = {} if grammar is None else {"grammar": grammar.gbnf}
     reply = job.llm.invoke(msgs, stop=["\n"], max_tokens=limit, temperature=temperature, frequency_penalty=0.3,
                            **extra)
     text = clean_line(reply.text)
