@@ -131,6 +131,9 @@ def test_worked_examples_come_from_other_products():
     msgs = t.requests[0]["messages"]
     assert [m["role"] for m in msgs] == ["system", "user", "assistant", "user"]
     assert msgs[2]["content"] == "丝绒雾面质地，超显白。"  # the worked example: a real line
+    # each request names the product by its short name and says what it is (the full title)
+    assert "商品：A牌丝绒口红\n" in msgs[1]["content"]  # a short title is not repeated
+    assert f"商品：{short_name(FACTS.product)}（{FACTS.product}）" in msgs[3]["content"]
     assert "丝绒雾面" in msgs[1]["content"] and "初稿" in msgs[1]["content"]  # its facts and its fact draft
     assert "质地轻薄不油腻" not in json.dumps(msgs, ensure_ascii=False)  # never the product's own reference
 

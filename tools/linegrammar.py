@@ -5,7 +5,7 @@ Left free, the 1.5B model paraphrases the fact phrases ("温和不刺激" become
 them, or writes numbers the sheet lacks. Under this grammar it still writes the line (the
 opening, the links between the facts, the ending), but each planned phrase appears exactly
 as the sheet says it, its own words hold no digits, percent or currency signs, and the line
-ends with one sentence-final mark. Each free part is capped by the budget; a part that ran
+ends with one sentence-final mark (no emoji, "#tags" or stray symbols either). Each free part is capped by the budget; a part that ran
 into its cap (a word cut short) is trimmed back to its last whole clause by
 :meth:`LineGrammar.trim`, and :func:`tools.lengthfit.fit_length` does the rest.
 
@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 __all__ = ["LineGrammar", "line_grammar", "FREE_CHAR"]
 
-FREE_CHAR = r"[^\n\r0-9０-９%％¥￥$。！？!?]"
+# the model's own words: Chinese characters, Latin letters (BB霜) and clause marks; no digits,
+# percent or currency signs, and none of the emoji, "#" tags and stray symbols the 1.5B adds
+FREE_CHAR = "[一-鿿A-Za-z，、；：～]"
 _END_MARKS = "。！"
 _END = f"[{_END_MARKS}]"
 _CLAUSE_MARKS = "，、；：,;:"

@@ -2,7 +2,9 @@
 
 For each slot the learned fact plan (``tools.factplan``) chooses the fact phrases to say
 (likely and telling ones; none when real ads would say none) and the order of the others.
-The LLM gets the slot's script label and definition, those phrases in a plain fact draft,
+The LLM gets the product's short name and its full title (what the product is: a
+"KUB可优比" line without "婴儿凉席" had the model selling a toy), the slot's script label and
+definition, those phrases in a plain fact draft,
 what the clip shows, its position, its length budget and the previous line as memory, and
 turns the draft into a spoken line; before it, a worked example of the same label and
 length from another product (its fact draft -> its real line). Where the server takes
@@ -189,10 +191,11 @@ def _label_text(labels: list[str], lang: str) -> str:
 
 
 def _request(job: _Job, slot: Slot, product: str, facts: list[str], lo: int, hi: int, previous: str = "",
-             context: str = "") -> str:
+             context: str = "", title: str = "") -> str:
     lang = job.storyline.language
     lab = get_label(slot.labels[0])
-    return render(f"narrate_slot_{lang}.j2", product=product, labels=_label_text(slot.labels, lang),
+    return render(f"narrate_slot_{lang}.j2", product=product, title=title if title != product else "",
+                  labels=_label_text(slot.labels, lang),
                   definition=lab.definition if lang == "zh" else lab.definition_en,
                   facts=("；" if lang == "zh" else "; ").join(facts), context=context, previous=previous,
                   draft=draft_line(product, facts, lang), index=slot.index, total=len(job.storyline.slots),
@@ -207,14 +210,15 @@ def _slot_messages(job: _Job, slot: Slot, assigned: list[str], previous: list[st
     if job.examples is not None and lang == "zh":
         for d in job.examples.pick(slot.labels[0], job.facts.product, (lo + hi) // 2, seed=slot.index):
             n = len(d.narration)
-            msgs += [HumanMessage(_request(job, slot, short_name(d.product), d.facts, max(1, n - 3), n + 3)),
+            msgs += [HumanMessage(_request(job, slot, short_name(d.product), d.facts, max(1, n - 3), n + 3,
+                                           title=d.product)),
                      AIMessage(d.narration)]
     ctx = slot.context
     sep = "；" if lang == "zh" else "; "
     context = "" if ctx is None else sep.join(x for x in (ctx.transcript[:80], ctx.on_screen_text[:40],
                                                           ", ".join(ctx.concepts[:5])) if x)
     msgs.append(HumanMessage(_request(job, slot, job.name, assigned, lo, hi, previous[-1] if previous else "",
-                                      context)))
+                                      context, title=job.facts.product)))
     return msgs
 
 
