@@ -4,9 +4,9 @@ plan's order, and the model's own words around them.
 Left free, the 1.5B model paraphrases the fact phrases ("温和不刺激" becomes "很温和"), drops
 them, or writes numbers the sheet lacks. Under this grammar it still writes the line (the
 opening, the links between the facts, the ending), but each planned phrase appears exactly
-as the sheet says it, its own words hold no digits, percent or currency signs, and the line
-ends with one sentence-final mark (no emoji, "#tags" or stray symbols either). Each free part is capped by the budget; a part that ran
-into its cap (a word cut short) is trimmed back to its last whole clause by
+as the sheet says it, its own words hold no digits, percent or currency signs (nor emoji,
+"#tags" or stray symbols), and the line ends with one sentence-final mark. Each free part is
+capped by the budget; a part that ran into its cap (a word cut short) is trimmed back to its last whole clause by
 :meth:`LineGrammar.trim`, and :func:`tools.lengthfit.fit_length` does the rest.
 
     >>> g = line_grammar(["温和不刺激", "控油祛痘"], (20, 30))

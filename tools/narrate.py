@@ -33,7 +33,7 @@ from prompts import render
 
 from .claims import split_clauses, tokens
 from .factplan import FactPlanModel, padding_order, plan_facts
-from .guard import FactGuard, sanitize_facts
+from .guard import INSTRUCTION_PATTERN, FactGuard, sanitize_facts
 from .lengthfit import clean_line, fit_length
 from .linegrammar import LineGrammar, line_grammar
 from .schema import ProductFacts
@@ -194,7 +194,9 @@ def _request(job: _Job, slot: Slot, product: str, facts: list[str], lo: int, hi:
              context: str = "", title: str = "") -> str:
     lang = job.storyline.language
     lab = get_label(slot.labels[0])
-    return render(f"narrate_slot_{lang}.j2", product=product, title=title if title != product else "",
+    if title == product or INSTRUCTION_PATTERN.search(title):  # a title is data too: never an instruction
+        title = ""
+    return render(f"narrate_slot_{lang}.j2", product=product, title=title,
                   labels=_label_text(slot.labels, lang),
                   definition=lab.definition if lang == "zh" else lab.definition_en,
                   facts=("；" if lang == "zh" else "; ").join(facts), context=context, previous=previous,
