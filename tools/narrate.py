@@ -2,8 +2,9 @@
 
 For each slot the learned fact plan (``tools.factplan``) chooses the fact phrases to say
 (likely and telling ones; none when real ads would say none) and the order of the others.
-The LLM gets the product's short name and its full title (what the product is: a
-"KUB可优比" line without "婴儿凉席" had the model selling a toy), the slot's script label and
+The LLM gets the product's short name and, in Chinese, its full title (what the product is: a
+"KUB可优比" line without "婴儿凉席" had the model selling a toy; the English prompt keeps the
+name alone, the demo voice-over read worse with the title), the slot's script label and
 definition, those phrases in a plain fact draft,
 what the clip shows, its position, its length budget and the previous line as memory, and
 turns the draft into a spoken line; before it, a worked example of the same label and
