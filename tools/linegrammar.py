@@ -6,8 +6,9 @@ them, or writes numbers the sheet lacks. Under this grammar it still writes the 
 opening, the links between the facts, the ending), but each planned phrase appears exactly
 as the sheet says it, its own words hold no digits, percent or currency signs (nor emoji,
 "#tags" or stray symbols), and the line ends with one sentence-final mark. Each free part is
-capped by the budget; a part that ran into its cap (a word cut short) is trimmed back to its last whole clause by
-:meth:`LineGrammar.trim`, and :func:`tools.lengthfit.fit_length` does the rest.
+capped by the budget; a part that ran into its cap (a word cut short) is trimmed back to its
+last whole clause by :meth:`LineGrammar.trim`, and :func:`tools.lengthfit.fit_length` does the
+rest.
 
     >>> g = line_grammar(["温和不刺激", "控油祛痘"], (20, 30))
     >>> reply = llm.invoke(messages, grammar=g.gbnf)
