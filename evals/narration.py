@@ -8,7 +8,9 @@ and unsupported-number rates, ad-law flags per 100 slots), selling-point coverag
 (a) fact template, (a') the template over the learned fact plan, (b) retrieval, (c) the
 LLM without the guard, (d) the LLM with it.
 
-Each ad's narration is cached under ``OUT/cache/<model>/`` so an interrupted run resumes.
+Each ad's narration is cached under ``OUT/cache/<model>/<narrator>/`` so an interrupted run
+resumes; ``<narrator>`` fingerprints the narrator's code, prompts, fact-plan model and example
+file, so a changed narrator never reuses lines an older one wrote.
 """
 
 from __future__ import annotations
@@ -47,12 +49,34 @@ def _storyline(record: dict, mode: str) -> Storyline:
     return generate_storyline(record["facts"], [s.budget for s in given.slots], unit="chars", language="zh")
 
 
-def _cache_path(out: Path, model: str, record: dict, mode: str, facts_by: str = "plan", free: bool = False) -> Path:
+_NARRATOR_MODULES = ("tools.narrate", "tools.linegrammar", "tools.lengthfit", "tools.guard", "tools.claims",
+                     "tools.factplan", "tools.storyline", "tools.script_labels")
+
+
+def narrator_fingerprint(planner: FactPlanModel, examples: str = "") -> str:
+    """12 hex digits naming what the narrator's lines depend on besides the model: its code,
+    its prompt files, the fact-plan model and the worked-example source."""
+    import importlib
+
+    from prompts import __file__ as prompts_init
+
+    h = hashlib.sha1()
+    for name in _NARRATOR_MODULES:
+        h.update(Path(importlib.import_module(name).__file__).read_bytes())
+    for prompt in sorted(Path(prompts_init).parent.glob("narrate_*.j2")):
+        h.update(prompt.name.encode() + prompt.read_bytes())
+    h.update(planner.model_dump_json().encode())
+    h.update(examples.encode())
+    return h.hexdigest()[:12]
+
+
+def _cache_path(out: Path, model: str, record: dict, mode: str, facts_by: str = "plan", free: bool = False,
+                narrator: str = "") -> Path:
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
     key = record.get("id") or hashlib.sha1(json.dumps(record, ensure_ascii=False, sort_keys=True)
                                            .encode()).hexdigest()[:16]  # stable across runs
     name = f"{key}-{mode}" + ("" if facts_by == "plan" else f"-{facts_by}") + ("-free" if free else "")
-    return out / "cache" / safe / f"{name}.json"
+    return out / "cache" / safe / narrator / f"{name}.json"
 
 
 def _example_records(data_records: list[dict], examples: Path | None) -> list[dict]:
@@ -80,6 +104,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
     bank, retrieval = ExampleBank(bank_records), RetrievalBaseline(bank_records)
     planner = FactPlanModel.load(fact_model)
     model = getattr(llm, "model_name", "llm")
+    narrator = narrator_fingerprint(planner, str(examples.resolve()) if examples else "dev")
     use_grammar = bool(grammar and getattr(llm, "grammar", False))
     lock = threading.Lock()
     results: dict[int, dict] = {}
@@ -88,7 +113,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
     def one(i: int, rec: dict) -> dict:
         facts = ProductFacts.model_validate(rec)
         story = _storyline(rec, storyline)
-        cache = _cache_path(out, model, rec, storyline, facts_by, free=not use_grammar)
+        cache = _cache_path(out, model, rec, storyline, facts_by, free=not use_grammar, narrator=narrator)
         guard = FactGuard(facts.product, facts.facts, embedder=guard_embedder)
         if cache.exists():
             narration = Narration.model_validate_json(cache.read_text(encoding="utf-8"))
@@ -120,6 +145,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
                     embed=getattr(guard_embedder, "passage", None))
     report["systems"]["llm+guard"]["slots_per_minute"] = 60 * fresh["slots"] / wall if fresh["slots"] else None
     report["parallel"] = parallel
+    report["narrator"] = narrator
     report["facts_by"] = facts_by
     report["grammar"] = use_grammar
     seen = set(planner.products)

@@ -37,7 +37,7 @@ def test_quotes_and_backslashes_in_a_fact_are_escaped():
 def test_free_characters_exclude_digits_currency_and_sentence_ends():
     pattern = re.compile(FREE_CHAR)
     assert all(pattern.fullmatch(c) for c in "这款真的好用，姐妹们A")
-    assert not any(pattern.fullmatch(c) for c in "0９%¥￥$。！？\n#🌟.β")
+    assert not any(pattern.fullmatch(c) for c in "0９%¥￥$。！？\n#🌟.β～")
 
 
 def test_trim_drops_a_capped_last_clause_only():

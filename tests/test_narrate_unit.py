@@ -36,6 +36,12 @@ def llm_with(replies):
 def test_short_names():
     assert short_name("【芬狄诗贴贴杯】内衣女小胸不空杯") == "芬狄诗贴贴杯"
     assert short_name("飞利浦电动牙刷成人男女软毛情侣款") == "飞利浦电动牙刷"
+    # a bracketed shop or promotion tag is not the name (it was: "这款顺丰速达")
+    assert short_name("【顺丰速达】娇韵诗净透泡沫洁面乳125ml") == "娇韵诗净透"
+    assert short_name("【预售】薇诺娜净痘清颜护理套装") == "薇诺娜净痘"
+    assert short_name("【2件85折】Judydoll橘朵单色眼影盘") == "Judydoll"
+    assert short_name("官方旗舰店360儿童电话手表") == "360儿童"
+    assert short_name("【重磅】AHC官方旗舰店新B5pro水乳套装") == "AHC"
     assert short_name("Aurora Espresso Blend", ["Aurora"], "en") == "Aurora"
 
 

@@ -78,3 +78,16 @@ def test_real_run_on_three_ads(tmp_path, capsys):
     assert main(["eval", "narration", "--data", str(data), "--model", "qwen2.5-coder-0.5b-instruct",
                  "--out", str(out)]) == 0
     assert "all from cache" in capsys.readouterr().out
+
+
+def test_cache_key_changes_with_the_narrator():
+    """A cached line is reused only by the same narrator: another fact plan or example file
+    (or edited prompts or code) writes to a fresh directory instead of resuming stale lines."""
+    from evals.narration import narrator_fingerprint
+    from tools.factplan import FactPlanModel
+
+    plan = FactPlanModel.load()
+    same = narrator_fingerprint(plan, "dev")
+    assert same == narrator_fingerprint(FactPlanModel.load(), "dev") and len(same) == 12
+    assert narrator_fingerprint(plan.model_copy(update={"bias": plan.bias + 1}), "dev") != same
+    assert narrator_fingerprint(plan, "/data/other_examples.jsonl") != same

@@ -5,7 +5,7 @@ Left free, the 1.5B model paraphrases the fact phrases ("温和不刺激" become
 them, or writes numbers the sheet lacks. Under this grammar it still writes the line (the
 opening, the links between the facts, the ending), but each planned phrase appears exactly
 as the sheet says it, its own words hold no digits, percent or currency signs (nor emoji,
-"#tags" or stray symbols), and the line ends with one sentence-final mark. Each free part is
+"#tags", "～" or stray symbols), and the line ends with one sentence-final mark. Each free part is
 capped by the budget; a part that ran into its cap (a word cut short) is trimmed back to its
 last whole clause by :meth:`LineGrammar.trim`, and :func:`tools.lengthfit.fit_length` does the
 rest.
@@ -24,7 +24,8 @@ __all__ = ["LineGrammar", "line_grammar", "FREE_CHAR"]
 
 # the model's own words: Chinese characters, Latin letters (BB霜) and clause marks; no digits,
 # percent or currency signs, and none of the emoji, "#" tags and stray symbols the 1.5B adds
-FREE_CHAR = "[一-鿿A-Za-z，、；：～]"
+# (nor "～": it looped "值得买哦～～～～～～～～～～～～～～～～～～～耐用")
+FREE_CHAR = "[一-鿿A-Za-z，、；：]"
 _END_MARKS = "。！"
 _END = f"[{_END_MARKS}]"
 _CLAUSE_MARKS = "，、；：,;:"
