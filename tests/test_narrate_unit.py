@@ -13,7 +13,7 @@ from tests.scripted import ScriptedTransport
 from tools.claims import find_numbers
 from tools.guard import FactGuard
 from tools.lengthfit import fit_length
-from tools.narrate import ExampleBank, assign_facts, draft_line, narrate, short_name
+from tools.narrate import ExampleBank, _untagged, assign_facts, draft_line, narrate, short_name
 from tools.schema import ProductFacts
 from tools.storyline import Slot, Storyline, generate_storyline, storyline_from_record, text_length
 
@@ -42,6 +42,8 @@ def test_short_names():
     assert short_name("【2件85折】Judydoll橘朵单色眼影盘") == "Judydoll"
     assert short_name("官方旗舰店360儿童电话手表") == "360儿童"
     assert short_name("【重磅】AHC官方旗舰店新B5pro水乳套装") == "AHC"
+    assert _untagged("【立即抢购】雅漾舒润调理柔肤水") == "雅漾舒润调理柔肤水"  # the title the prompt shows
+    assert _untagged("【芬狄诗贴贴杯】内衣女") == "【芬狄诗贴贴杯】内衣女"
     assert short_name("Aurora Espresso Blend", ["Aurora"], "en") == "Aurora"
 
 
@@ -128,6 +130,18 @@ def test_an_instruction_in_the_title_stays_out_of_the_prompt():
     llm, t = llm_with(["这款精华抗初老，还能提亮肤色！"])
     narrate(dirty, story(("产品功效", (10, 20))), llm=llm, guard=FactGuard(dirty.product, dirty.facts))
     assert "治愈" not in json.dumps(t.requests[0]["messages"], ensure_ascii=False)
+
+
+def test_worked_examples_carry_as_many_facts_as_the_slot_in_the_line_order():
+    records = [{"product": "A牌丝绒口红", "facts": {"质地": ["丝绒雾面", "雾面", "显白"]},
+                "clips": [{"labels": ["产品功效"], "chars": [8, 14], "narration": "超显白，丝绒雾面质地。"},
+                          {"labels": ["产品功效"], "chars": [8, 14], "narration": "涂上整个人都亮了。"}]}]
+    bank = ExampleBank(records)
+    with_facts = bank.pick("产品功效", FACTS.product, 11, n_facts=2)[0]
+    assert with_facts.facts == ["显白", "丝绒雾面"]  # as the line says them; "雾面" is inside "丝绒雾面"
+    assert bank.pick("产品功效", FACTS.product, 11, n_facts=0)[0].narration == "涂上整个人都亮了。"
+    for seed in range(4):  # whatever the shuffle
+        assert bank.pick("产品功效", FACTS.product, 11, seed=seed, n_facts=1)[0] == with_facts
 
 
 def test_worked_examples_come_from_other_products():

@@ -92,6 +92,14 @@ _TAG = re.compile(r"速达|正品|预售|预订|预定|付定|加赠|限时|限�
 _SHOP_WORDS = re.compile(r"^(官方旗舰店|官方正品|旗舰店|官网|官方)+")
 
 
+def _untagged(title: str) -> str:
+    """``title`` less a leading 【shop or promotion tag】 ("【立即抢购】雅漾..." -> "雅漾...")."""
+    bracket = re.match(r"\s*[【\[]([^】\]]{2,12})[】\]]\s*", title)
+    if bracket and _TAG.search(bracket.group(1)) and len(title) - bracket.end() >= 2:
+        return title[bracket.end():]
+    return title
+
+
 def short_name(product: str, aliases: list[str] | None = None, language: str = "zh") -> str:
     """A speakable product name: an alias, a 【bracketed】 name, or brand + first noun of a long title.
 
@@ -102,10 +110,10 @@ def short_name(product: str, aliases: list[str] | None = None, language: str = "
         return min(aliases, key=len) if language == "zh" else aliases[0]
     if language != "zh":
         return product
-    bracket = re.match(r"\s*[【\[]([^】\]]{2,12})[】\]]\s*", product)
+    bracket = re.match(r"\s*[【\[]([^】\]]{2,12})[】\]]", product)
     if bracket and not _TAG.search(bracket.group(1)):
         return bracket.group(1)
-    title = product[bracket.end():] if bracket and len(product) - bracket.end() >= 2 else product
+    title = _untagged(product)
     title = _SHOP_WORDS.sub("", title) or title
     out = ""
     for t in tokens(title):
@@ -158,13 +166,17 @@ class ExampleBank:
                 text = clip.get("narration", "")
                 if not text:
                     continue
-                used = [p for p in phrases if p in text][:3]
+                used = _said(phrases, text)[:3]
                 label = get_label(clip["labels"][0]).zh
                 self.demos.setdefault(label, []).append(Demo(rec["product"], label, used,
                                                              text.replace(rec["product"], name)))
 
-    def pick(self, label: str, exclude_product: str, target: int, k: int = 1, seed: int = 0) -> list[Demo]:
-        """``k`` demos of ``label`` from other products, of about ``target`` characters.
+    def pick(self, label: str, exclude_product: str, target: int, k: int = 1, seed: int = 0,
+             n_facts: int | None = None) -> list[Demo]:
+        """``k`` demos of ``label`` from other products, of about ``target`` characters; with
+        ``n_facts``, those whose draft holds fact phrases when the slot has some (and none when
+        it has none) first, then those holding as many (one, two or more): the example shows
+        how to carry them.
 
         Any other product, not the most similar: a similar product's line leaks its own
         claims ("修复角质层" from another serum) that then read as plausible here.
@@ -172,7 +184,19 @@ class ExampleBank:
         pool = [d for d in self.demos.get(get_label(label).zh, []) if d.product != exclude_product
                 and abs(len(d.narration) - target) <= 6]
         random.Random(seed).shuffle(pool)
+        if n_facts is not None:
+            pool.sort(key=lambda d: ((not d.facts) != (not n_facts), abs(min(len(d.facts), 2) - min(n_facts, 2))))
         return pool[:k]
+
+
+def _said(phrases: list[str], text: str) -> list[str]:
+    """The phrases ``text`` says, in the order it says them, none inside another one said."""
+    found = sorted({p for p in phrases if p in text}, key=lambda p: (text.find(p), -len(p)))
+    out: list[str] = []
+    for p in found:
+        if not any(p in q for q in out):
+            out.append(p)
+    return out
 
 
 def _similar(a: str, b: str) -> float:
@@ -208,6 +232,7 @@ def _request(job: _Job, slot: Slot, product: str, facts: list[str], lo: int, hi:
              context: str = "", title: str = "") -> str:
     lang = job.storyline.language
     lab = get_label(slot.labels[0])
+    title = _untagged(title)
     if title == product or INSTRUCTION_PATTERN.search(title):  # a title is data too: never an instruction
         title = ""
     return render(f"narrate_slot_{lang}.j2", product=product, title=title,
@@ -224,7 +249,8 @@ def _slot_messages(job: _Job, slot: Slot, assigned: list[str], previous: list[st
     lo, hi = slot.budget
     msgs: list = [SystemMessage(render(f"narrate_system_{lang}.j2", brief=job.brief))]
     if job.examples is not None and lang == "zh":
-        for d in job.examples.pick(slot.labels[0], job.facts.product, (lo + hi) // 2, seed=slot.index):
+        for d in job.examples.pick(slot.labels[0], job.facts.product, (lo + hi) // 2, seed=slot.index,
+                                   n_facts=len(assigned)):
             n = len(d.narration)
             msgs += [HumanMessage(_request(job, slot, short_name(d.product), d.facts, max(1, n - 3), n + 3,
                                            title=d.product)),
