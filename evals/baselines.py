@@ -6,6 +6,10 @@
     for padding): what choosing the facts alone is worth, without the LLM's writing.
 (b) retrieval: the real narration, from another product's ad, with the same label and
     the closest length (ties: the most similar product title), length-fitted.
+
+Not a baseline but a yardstick: a real line from *another ad of the same product* (same
+label, closest length), where the example file has one. It shows what fluent copy that
+knows the product scores against these single references.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from tools.schema import ProductFacts
 from tools.script_labels import facts_for_label, get_label
 from tools.storyline import Storyline
 
-__all__ = ["template_baseline", "RetrievalBaseline"]
+__all__ = ["template_baseline", "RetrievalBaseline", "SameProductLines"]
 
 def template_baseline(facts: ProductFacts, storyline: Storyline, plan: FactPlanModel | None = None) -> list[str]:
     """Baseline (a); with ``plan``, (a'): the narrator's planned facts, padded in the plan's order."""
@@ -59,3 +63,29 @@ class RetrievalBaseline:
             best = min(cands, key=lambda t: (abs(len(t) - target), t))
             out.append(fit_length(best, slot.budget, slot.unit, [], storyline.language))
         return out
+
+
+class SameProductLines:
+    """Real lines from other ads of the same product (records of the dev file's shape)."""
+
+    def __init__(self, records: list[dict]):
+        self.pool: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for rec in records:
+            for clip in rec["clips"]:
+                if clip.get("narration"):
+                    self.pool.setdefault((rec["product"], get_label(clip["labels"][0]).zh), []).append(
+                        (_ad_key(rec), clip["narration"]))
+
+    def __call__(self, record: dict, storyline: Storyline) -> list[str | None]:
+        """Per slot, the closest-length line of the same label from another ad; None where there is none."""
+        own = _ad_key(record)
+        out: list[str | None] = []
+        for slot in storyline.slots:
+            target = sum(slot.budget) / 2
+            cands = [t for ad, t in self.pool.get((record["product"], get_label(slot.labels[0]).zh), []) if ad != own]
+            out.append(min(cands, key=lambda t: (abs(len(t) - target), t)) if cands else None)
+        return out
+
+
+def _ad_key(record: dict) -> str:
+    return str(record.get("id") or "|".join(c.get("narration", "") for c in record["clips"]))

@@ -24,8 +24,9 @@ def _seg(text: str) -> str:
     return " ".join(w for w in words if w.strip()) or "_"
 
 
-def caption_scores(refs: dict[str, str], hyps: dict[str, str]) -> dict[str, float]:
-    """Corpus BLEU-1..4, METEOR, ROUGE-L, CIDEr of ``hyps`` against one reference each (same keys)."""
+def caption_scores(refs: dict[str, str], hyps: dict[str, str], meteor: bool = True) -> dict[str, float]:
+    """Corpus BLEU-1..4, METEOR (unless ``meteor`` is False), ROUGE-L, CIDEr of ``hyps`` against
+    one reference each (same keys)."""
     from pycocoevalcap.bleu.bleu import Bleu
     from pycocoevalcap.cider.cider import Cider
     from pycocoevalcap.rouge.rouge import Rouge
@@ -39,12 +40,12 @@ def caption_scores(refs: dict[str, str], hyps: dict[str, str]) -> dict[str, floa
         out.update({f"BLEU-{i + 1}": float(b) for i, b in enumerate(bleu)})
         out["ROUGE-L"] = float(Rouge().compute_score(gts, res)[0])
         out["CIDEr"] = float(Cider().compute_score(gts, res)[0])
-        if shutil.which("java"):
+        if meteor and shutil.which("java"):
             from pycocoevalcap.meteor.meteor import Meteor
 
-            meteor = Meteor()
-            out["METEOR"] = float(meteor.compute_score(gts, res)[0])
-            meteor.close() if hasattr(meteor, "close") else None
+            scorer = Meteor()
+            out["METEOR"] = float(scorer.compute_score(gts, res)[0])
+            scorer.close() if hasattr(scorer, "close") else None
     return out
 
 

@@ -31,7 +31,7 @@ from tools.narrate import ExampleBank, Narration, narrate
 from tools.schema import ProductFacts
 from tools.storyline import Storyline, generate_storyline, storyline_from_record
 
-from .baselines import RetrievalBaseline, template_baseline
+from .baselines import RetrievalBaseline, SameProductLines, template_baseline
 from .datasets import esync_dir, read_records
 from .metrics import caption_scores, coverage, fact_idf, faithfulness, length_compliance, repetition
 
@@ -102,6 +102,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
     out.mkdir(parents=True, exist_ok=True)
     bank_records = _example_records(records, examples)
     bank, retrieval = ExampleBank(bank_records), RetrievalBaseline(bank_records)
+    same_product = SameProductLines(bank_records)
     planner = FactPlanModel.load(fact_model)
     model = getattr(llm, "model_name", "llm")
     narrator = narrator_fingerprint(planner, str(examples.resolve()) if examples else "dev")
@@ -128,7 +129,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
             tmp.replace(cache)
         return {"record": rec, "story": story, "guard": guard, "narration": narration,
                 "template": template_baseline(facts, story), "template+plan": template_baseline(facts, story, planner),
-                "retrieval": retrieval(facts, story)}
+                "retrieval": retrieval(facts, story), "same_product": same_product(rec, story)}
 
     done = 0
     wall = time.perf_counter()
@@ -216,12 +217,28 @@ def _score(items: list[dict], records: list[dict], model: str, storyline: str, d
         table[system] = row
     return {"data": str(data), "ads": len(items), "slots": slots, "model": model, "storyline": storyline,
             "reference_label_adherence": _label_adherence(*adherence_in["reference"], embed), "systems": table,
+            "same_product_human": _same_product_scores(items, refs, hyps),
             "examples": [{"product": it["record"]["product"],
                           "lines": [{"labels": s.labels, "reference": c.get("narration", ""), "guarded": s.text,
                                      "raw": s.raw, "flags": s.flags}
                                     for s, c in zip(it["narration"].slots, it["record"]["clips"], strict=True)]}
                          for it in items[:3]],
             "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def _same_product_scores(items: list[dict], refs: dict[str, str], hyps: dict[str, dict[str, str]]) -> dict | None:
+    """Caption scores on the slots that have a real line from another ad of the same product:
+    that line, and every system on the same slots."""
+    human = {f"{it['record'].get('id', it['record']['product'])}#{k}": line
+             for it in items for k, line in enumerate(it.get("same_product") or []) if line}
+    keys = [k for k in human if refs.get(k)]
+    if not keys:
+        return None
+    sub = {k: refs[k] for k in keys}
+    metrics = ("BLEU-1", "BLEU-4", "ROUGE-L", "CIDEr")
+    scores = {"human": caption_scores(sub, human, meteor=False)}
+    scores.update({s: caption_scores(sub, {k: hyps[s][k] for k in keys}, meteor=False) for s in SYSTEMS})
+    return {"slots": len(keys), "scores": {s: {m: row[m] for m in metrics} for s, row in scores.items()}}
 
 
 _COLUMNS = ["BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr", "length_compliance",
@@ -252,7 +269,18 @@ def write_report(report: dict, out: Path) -> None:
               f"(the human references score {report['reference_label_adherence']:.3f}; the model was trained on "
               "the dev references, so on dev that figure is optimistic)."
               if report.get("reference_label_adherence") is not None else "Label adherence: n/a (no tag model).",
-              "", "## Examples", ""]
+              ""]
+    same = report.get("same_product_human")
+    if same:
+        lines += [f"Yardstick: on the {same['slots']} slots that have a real line from another ad of the same product "
+                  "(same label, closest length), that line against the reference, and each system on the same slots:", "",
+                  "| lines | BLEU-1 | BLEU-4 | ROUGE-L | CIDEr |", "|---|---|---|---|---|"]
+        for system, row in same["scores"].items():
+            name = "human, another ad of the product" if system == "human" else SYSTEMS[system]
+            lines.append(f"| {name} | " + " | ".join(f"{row[m]:.4f}" for m in ("BLEU-1", "BLEU-4", "ROUGE-L", "CIDEr"))
+                         + " |")
+        lines.append("")
+    lines += ["## Examples", ""]
     for ex in report["examples"]:
         lines.append(f"**{ex['product']}**")
         lines.append("")

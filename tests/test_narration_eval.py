@@ -61,6 +61,9 @@ def test_real_run_on_three_ads(tmp_path, capsys):
     assert d["unsupported_number_rate"] == 0 and d["unsupported_numbers"] == 0
     assert d["length_compliance"] >= 0.9
     assert "| (d) LLM + fact guard |" in (out / "report.md").read_text()
+    same = report["same_product_human"]  # the two McDavid ads have each other's lines as the yardstick
+    assert same["slots"] >= 5 and set(same["scores"]) == {"human", *report["systems"]}
+    assert "| human, another ad of the product |" in (out / "report.md").read_text()
     assert report["grammar"] is True and "under the fact grammar" in (out / "report.md").read_text()
     # every final line: no number the facts do not have; the grammar kept the planned facts verbatim
     with_facts = said = 0
@@ -91,3 +94,20 @@ def test_cache_key_changes_with_the_narrator():
     assert same == narrator_fingerprint(FactPlanModel.load(), "dev") and len(same) == 12
     assert narrator_fingerprint(plan.model_copy(update={"bias": plan.bias + 1}), "dev") != same
     assert narrator_fingerprint(plan, "/data/other_examples.jsonl") != same
+
+
+def test_same_product_lines_come_from_other_ads_of_the_product():
+    from evals.baselines import SameProductLines
+    from tools.storyline import storyline_from_record
+
+    ad = {"id": "a1", "product": "A牌口红", "facts": {"质地": ["丝绒雾面"]},
+          "clips": [{"labels": ["产品推荐"], "chars": [8, 12], "narration": "这支口红我爱了。"},
+                    {"labels": ["引导购买"], "chars": [6, 10], "narration": "快去下单吧。"}]}
+    other = {"id": "a2", "product": "A牌口红", "facts": {},
+             "clips": [{"labels": ["产品推荐"], "chars": [20, 30], "narration": "姐妹们，今天给大家推荐一支超好看的口红。"},
+                       {"labels": ["产品推荐"], "chars": [8, 12], "narration": "A牌口红真的绝了。"}]}
+    stranger = {"id": "b1", "product": "B牌面霜", "facts": {},
+                "clips": [{"labels": ["引导购买"], "chars": [6, 10], "narration": "点击下方购买。"}]}
+    lines = SameProductLines([ad, other, stranger])(ad, storyline_from_record(ad))
+    # the same label and the closest length from the product's other ad; never its own line or another product's
+    assert lines == ["A牌口红真的绝了。", None]
