@@ -310,7 +310,9 @@ def eval_narration(ctx: typer.Context,
                                                               "fields, as baseline a)")] = "plan",
                    grammar: Annotated[bool, typer.Option("--grammar/--no-grammar",
                                                          help="Write Chinese lines under the fact grammar "
-                                                              "(when the LLM server takes grammars).")] = True) -> None:
+                                                              "(when the LLM server takes grammars).")] = True,
+                   bootstrap: Annotated[int, typer.Option(min=0, help="Resamples of the ads for paired 95% intervals "
+                                                                       "of (d) against (a) and (b); 0: none.")] = 200) -> None:
     """Narrate every ad of a file and score it against its references and the baselines."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -334,7 +336,8 @@ def eval_narration(ctx: typer.Context,
         task = bar.add_task("ads", total=None)
         report = run_narration_eval(data, out, llm=llm, guard_embedder=text_embedder(settings), limit=limit,
                                     storyline=storyline, examples=examples, parallel=parallel,
-                                    fact_model=fact_model, facts_by=facts_by, grammar=grammar, progress=lambda done, total: bar.update(task, completed=done, total=total))
+                                    fact_model=fact_model, facts_by=facts_by, grammar=grammar, bootstrap=bootstrap,
+                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
     print((out / "report.md").read_text(encoding="utf-8").split("## Examples")[0])
     err.print(f"report: {out / 'report.md'} and {out / 'report.json'} ({report['ads']} ads)")
 

@@ -16,7 +16,7 @@ from collections import Counter
 from tools.claims import find_numbers, is_chinese, tokens
 from tools.guard import FactGuard
 
-__all__ = ["caption_scores", "length_compliance", "faithfulness", "coverage", "repetition", "fact_idf"]
+__all__ = ["caption_scores", "paired_bootstrap", "length_compliance", "faithfulness", "coverage", "repetition", "fact_idf"]
 
 
 def _seg(text: str) -> str:
@@ -46,6 +46,56 @@ def caption_scores(refs: dict[str, str], hyps: dict[str, str], meteor: bool = Tr
             scorer = Meteor()
             out["METEOR"] = float(scorer.compute_score(gts, res)[0])
             scorer.close() if hasattr(scorer, "close") else None
+    return out
+
+
+def _bleu4_cider(gts: dict[str, list[str]], res: dict[str, list[str]]) -> tuple[float, float]:
+    from pycocoevalcap.bleu.bleu import Bleu
+    from pycocoevalcap.cider.cider import Cider
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        bleu, _ = Bleu(4).compute_score(gts, res)
+        cider, _ = Cider().compute_score(gts, res)
+    return float(bleu[3]), float(cider)
+
+
+def paired_bootstrap(refs: dict[str, str], hyps: dict[str, dict[str, str]], groups: dict[str, str],
+                     pairs: list[tuple[str, str]], n: int = 200, seed: int = 0) -> dict[str, dict]:
+    """How sure "system a scores above system b" is, resampling whole ads (``groups``: slot key ->
+    ad) with replacement ``n`` times and recomputing corpus BLEU-4 and CIDEr on each resample.
+
+    Returns, per "a vs b", the observed difference, its 95% interval and the share of resamples
+    in which a is above b, for each metric.
+    """
+    import random
+
+    keys = sorted(refs)
+    gts = {k: [_seg(refs[k])] for k in keys}
+    seg = {s: {k: [_seg(hyps[s][k])] for k in keys} for s in {x for p in pairs for x in p}}
+    ads: dict[str, list[str]] = {}
+    for k in keys:
+        ads.setdefault(groups[k], []).append(k)
+    names = sorted(ads)
+    rng = random.Random(seed)
+    diffs: dict[tuple[str, str], list[tuple[float, float]]] = {p: [] for p in pairs}
+    observed = {s: _bleu4_cider(gts, seg[s]) for s in seg}
+    for _ in range(n):
+        picked = [k for _ in names for k in ads[rng.choice(names)]]
+        sample = {f"{i}:{k}": k for i, k in enumerate(picked)}
+        g = {sk: gts[k] for sk, k in sample.items()}
+        scores = {s: _bleu4_cider(g, {sk: seg[s][k] for sk, k in sample.items()}) for s in seg}
+        for a, b in pairs:
+            diffs[(a, b)].append((scores[a][0] - scores[b][0], scores[a][1] - scores[b][1]))
+    out = {}
+    for (a, b), ds in diffs.items():
+        row = {}
+        for j, metric in enumerate(("BLEU-4", "CIDEr")):
+            vals = sorted(d[j] for d in ds)
+            row[metric] = {"difference": observed[a][j] - observed[b][j],
+                           "interval_95": [vals[int(0.025 * (len(vals) - 1))], vals[int(0.975 * (len(vals) - 1))]]
+                           if vals else None,
+                           "share_above": sum(v > 0 for v in vals) / len(vals) if vals else None}
+        out[f"{a} vs {b}"] = row
     return out
 
 

@@ -33,7 +33,15 @@ from tools.storyline import Storyline, generate_storyline, storyline_from_record
 
 from .baselines import RetrievalBaseline, SameProductLines, template_baseline
 from .datasets import esync_dir, read_records
-from .metrics import caption_scores, coverage, fact_idf, faithfulness, length_compliance, repetition
+from .metrics import (
+    caption_scores,
+    coverage,
+    fact_idf,
+    faithfulness,
+    length_compliance,
+    paired_bootstrap,
+    repetition,
+)
 
 __all__ = ["SYSTEMS", "run_narration_eval", "write_report"]
 
@@ -93,10 +101,11 @@ def _example_records(data_records: list[dict], examples: Path | None) -> list[di
 def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int | None = None,
                        storyline: str = "given", examples: Path | None = None, parallel: int = 1,
                        fact_model: Path | None = None, facts_by: str = "plan", grammar: bool = True,
-                       progress: Callable[[int, int], None] | None = None) -> dict:
+                       bootstrap: int = 200, progress: Callable[[int, int], None] | None = None) -> dict:
     """Evaluate on ``data``; returns the report dict (also written to ``out``).
 
     ``grammar=False`` lets the LLM write each line free (no grammar keeping the facts verbatim).
+    ``bootstrap``: resamples of the ads for the paired intervals of (d) against (a) and (b); 0: none.
     """
     records = read_records(data, limit)
     out.mkdir(parents=True, exist_ok=True)
@@ -143,7 +152,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
                     progress(done, len(records))
     wall = time.perf_counter() - wall
     report = _score([results[i] for i in sorted(results)], records, model, storyline, data,
-                    embed=getattr(guard_embedder, "passage", None))
+                    embed=getattr(guard_embedder, "passage", None), bootstrap=bootstrap)
     report["systems"]["llm+guard"]["slots_per_minute"] = 60 * fresh["slots"] / wall if fresh["slots"] else None
     report["parallel"] = parallel
     report["narrator"] = narrator
@@ -171,7 +180,7 @@ def _label_adherence(texts: list[str], labels: list[list[str]], facts: list[dict
 
 
 def _score(items: list[dict], records: list[dict], model: str, storyline: str, data: Path,
-           embed=None) -> dict:
+           embed=None, bootstrap: int = 0) -> dict:
     idf = fact_idf(records)
     adherence_in: dict[str, tuple[list[str], list[list[str]], list[dict]]] = {
         s: ([], [], []) for s in [*SYSTEMS, "reference"]}
@@ -218,12 +227,22 @@ def _score(items: list[dict], records: list[dict], model: str, storyline: str, d
     return {"data": str(data), "ads": len(items), "slots": slots, "model": model, "storyline": storyline,
             "reference_label_adherence": _label_adherence(*adherence_in["reference"], embed), "systems": table,
             "same_product_human": _same_product_scores(items, refs, hyps),
+            "paired_bootstrap": _significance(refs, hyps, bootstrap),
             "examples": [{"product": it["record"]["product"],
                           "lines": [{"labels": s.labels, "reference": c.get("narration", ""), "guarded": s.text,
                                      "raw": s.raw, "flags": s.flags}
                                     for s, c in zip(it["narration"].slots, it["record"]["clips"], strict=True)]}
                          for it in items[:3]],
             "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def _significance(refs: dict[str, str], hyps: dict[str, dict[str, str]], n: int) -> dict | None:
+    if n <= 0 or not any(refs.values()):
+        return None
+    groups = {k: k.rsplit("#", 1)[0] for k in refs}
+    pairs = [("llm+guard", "template"), ("llm+guard", "retrieval")]
+    return {"resamples": n, "ads": len(set(groups.values())),
+            "pairs": paired_bootstrap(refs, hyps, groups, pairs, n=n)}
 
 
 def _same_product_scores(items: list[dict], refs: dict[str, str], hyps: dict[str, dict[str, str]]) -> dict | None:
@@ -270,6 +289,21 @@ def write_report(report: dict, out: Path) -> None:
               "the dev references, so on dev that figure is optimistic)."
               if report.get("reference_label_adherence") is not None else "Label adherence: n/a (no tag model).",
               ""]
+    boot = report.get("paired_bootstrap")
+    if boot:
+        lines += [f"Paired bootstrap over the {boot['ads']} ads ({boot['resamples']} resamples): the difference, "
+                  "its 95% interval, and the share of resamples where the first system is above:", "",
+                  "| systems | BLEU-4 difference | 95% interval | above in | CIDEr difference | 95% interval | above in |",
+                  "|---|---|---|---|---|---|---|"]
+        for pair, row in boot["pairs"].items():
+            a, b = pair.split(" vs ")
+            cells = []
+            for metric in ("BLEU-4", "CIDEr"):
+                m = row[metric]
+                cells += [f"{m['difference']:+.4f}", f"[{m['interval_95'][0]:+.4f}, {m['interval_95'][1]:+.4f}]",
+                          f"{m['share_above']:.0%}"]
+            lines.append(f"| {SYSTEMS[a]} vs {SYSTEMS[b]} | " + " | ".join(cells) + " |")
+        lines.append("")
     same = report.get("same_product_human")
     if same:
         lines += [f"Yardstick: on the {same['slots']} slots that have a real line from another ad of the same product "

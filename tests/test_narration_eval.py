@@ -64,6 +64,9 @@ def test_real_run_on_three_ads(tmp_path, capsys):
     same = report["same_product_human"]  # the two McDavid ads have each other's lines as the yardstick
     assert same["slots"] >= 5 and set(same["scores"]) == {"human", *report["systems"]}
     assert "| human, another ad of the product |" in (out / "report.md").read_text()
+    boot = report["paired_bootstrap"]
+    assert boot["ads"] == 3 and set(boot["pairs"]) == {"llm+guard vs template", "llm+guard vs retrieval"}
+    assert "Paired bootstrap over the 3 ads" in (out / "report.md").read_text()
     assert report["grammar"] is True and "under the fact grammar" in (out / "report.md").read_text()
     # every final line: no number the facts do not have; the grammar kept the planned facts verbatim
     with_facts = said = 0
@@ -111,3 +114,22 @@ def test_same_product_lines_come_from_other_ads_of_the_product():
     lines = SameProductLines([ad, other, stranger])(ad, storyline_from_record(ad))
     # the same label and the closest length from the product's other ad; never its own line or another product's
     assert lines == ["A牌口红真的绝了。", None]
+
+
+def test_paired_bootstrap_tells_a_real_gap_from_none():
+    from evals.metrics import paired_bootstrap
+
+    lines = ["这款精华液质地轻薄，吸收很快。", "姐妹们赶紧入手吧！", "双十一下单立减五十。", "敏感肌也能放心用。"]
+    refs, good, bad, groups = {}, {}, {}, {}
+    for ad in range(6):
+        for j, ref in enumerate(lines):
+            key = f"ad{ad}#{j}"
+            refs[key], groups[key] = ref, f"ad{ad}"
+            good[key] = ref[:-1] + "哦。" if (ad + j) % 2 else ref
+            bad[key] = "打印机复印很清楚，哑铃可以调节重量。"
+    out = paired_bootstrap(refs, {"good": good, "bad": bad}, groups, [("good", "bad"), ("bad", "bad")], n=30)
+    gap, none = out["good vs bad"], out["bad vs bad"]
+    for metric in ("BLEU-4", "CIDEr"):
+        assert gap[metric]["difference"] > 0 and gap[metric]["interval_95"][0] > 0
+        assert gap[metric]["share_above"] == 1.0
+        assert none[metric]["difference"] == 0 and none[metric]["share_above"] == 0
