@@ -188,12 +188,12 @@ def _score(items: list[dict], records: list[dict], model: str, storyline: str, d
     hyps: dict[str, dict[str, str]] = {s: {} for s in SYSTEMS}
     per_system: dict[str, dict] = {s: {"len": [], "faith": [], "cov": [], "rep": []} for s in SYSTEMS}
     slots = 0
-    for item in items:
+    for n, item in enumerate(items):
         rec, story, guard, narr = item["record"], item["story"], item["guard"], item["narration"]
         outputs = {"template": item["template"], "template+plan": item["template+plan"], "retrieval": item["retrieval"],
                    "llm": [s.raw for s in narr.slots], "llm+guard": [s.text for s in narr.slots]}
         for k, (clip, slot) in enumerate(zip(rec["clips"], story.slots, strict=True)):
-            key = f"{rec.get('id', rec['product'])}#{k}"
+            key = _slot_key(n, rec, k)
             refs[key] = clip.get("narration", "")
             for system, text in [*((sy, ln[k]) for sy, ln in outputs.items()), ("reference", refs[key])]:
                 if text:
@@ -236,6 +236,11 @@ def _score(items: list[dict], records: list[dict], model: str, storyline: str, d
             "created": time.strftime("%Y-%m-%d %H:%M:%S")}
 
 
+def _slot_key(n: int, record: dict, k: int) -> str:
+    """Slot ``k`` of the ``n``-th ad: unique even when two ads of one product have no id."""
+    return f"{record.get('id') or f'ad{n}'}#{k}"
+
+
 def _significance(refs: dict[str, str], hyps: dict[str, dict[str, str]], n: int) -> dict | None:
     if n <= 0 or not any(refs.values()):
         return None
@@ -248,8 +253,8 @@ def _significance(refs: dict[str, str], hyps: dict[str, dict[str, str]], n: int)
 def _same_product_scores(items: list[dict], refs: dict[str, str], hyps: dict[str, dict[str, str]]) -> dict | None:
     """Caption scores on the slots that have a real line from another ad of the same product:
     that line, and every system on the same slots."""
-    human = {f"{it['record'].get('id', it['record']['product'])}#{k}": line
-             for it in items for k, line in enumerate(it.get("same_product") or []) if line}
+    human = {_slot_key(n, it["record"], k): line
+             for n, it in enumerate(items) for k, line in enumerate(it.get("same_product") or []) if line}
     keys = [k for k in human if refs.get(k)]
     if not keys:
         return None
