@@ -54,14 +54,11 @@ class RetrievalBaseline:
     def __call__(self, facts: ProductFacts, storyline: Storyline) -> list[str]:
         out = []
         for slot in storyline.slots:
-            lo, hi = slot.budget
-            target = (lo + hi) / 2
             cands = [t for p, t in self.pool.get(get_label(slot.labels[0]).zh, []) if p != facts.product]
             if not cands:
                 out.append(fit_length("", slot.budget, slot.unit, [], storyline.language))
                 continue
-            best = min(cands, key=lambda t: (abs(len(t) - target), t))
-            out.append(fit_length(best, slot.budget, slot.unit, [], storyline.language))
+            out.append(fit_length(_closest(cands, slot.budget), slot.budget, slot.unit, [], storyline.language))
         return out
 
 
@@ -81,10 +78,15 @@ class SameProductLines:
         own = _ad_key(record)
         out: list[str | None] = []
         for slot in storyline.slots:
-            target = sum(slot.budget) / 2
             cands = [t for ad, t in self.pool.get((record["product"], get_label(slot.labels[0]).zh), []) if ad != own]
-            out.append(min(cands, key=lambda t: (abs(len(t) - target), t)) if cands else None)
+            out.append(_closest(cands, slot.budget) if cands else None)
         return out
+
+
+def _closest(lines: list[str], budget: tuple[int, int]) -> str:
+    """The line nearest the middle of ``budget`` in length (ties: the first in text order)."""
+    target = sum(budget) / 2
+    return min(lines, key=lambda t: (abs(len(t) - target), t))
 
 
 def _ad_key(record: dict) -> str:

@@ -90,11 +90,12 @@ class Narration(BaseModel):
 _TAG = re.compile(r"速达|正品|预售|预订|预定|付定|加赠|限时|限定|限量|专享|礼遇|抢购|购买|疯抢|推荐|升级|新品|狂暑|"
                   r"宠粉|会员|自营|旗舰|现货|包邮|秒杀|直播|活动|爆款|热卖|官方|同款|重磅|全新|抽检|发货|\d+折|[节周日季]$")
 _SHOP_WORDS = re.compile(r"^(官方旗舰店|官方正品|旗舰店|官网|官方)+")
+_BRACKET = re.compile(r"\s*[【\[]([^】\]]{2,12})[】\]]\s*")  # a leading 【...】 or [...]
 
 
 def _untagged(title: str) -> str:
     """``title`` less a leading 【shop or promotion tag】 ("【立即抢购】雅漾..." -> "雅漾...")."""
-    bracket = re.match(r"\s*[【\[]([^】\]]{2,12})[】\]]\s*", title)
+    bracket = _BRACKET.match(title)
     if bracket and _TAG.search(bracket.group(1)) and len(title) - bracket.end() >= 2:
         return title[bracket.end():]
     return title
@@ -110,7 +111,7 @@ def short_name(product: str, aliases: list[str] | None = None, language: str = "
         return min(aliases, key=len) if language == "zh" else aliases[0]
     if language != "zh":
         return product
-    bracket = re.match(r"\s*[【\[]([^】\]]{2,12})[】\]]", product)
+    bracket = _BRACKET.match(product)
     if bracket and not _TAG.search(bracket.group(1)):
         return bracket.group(1)
     title = _untagged(product)
