@@ -86,7 +86,7 @@ def test_real_run_on_three_ads(tmp_path, capsys):
     assert "all from cache" in capsys.readouterr().out
 
 
-def test_cache_key_changes_with_the_narrator():
+def test_cache_key_changes_with_the_narrator(monkeypatch):
     """A cached line is reused only by the same narrator: another fact plan or example file
     (or edited prompts or code) writes to a fresh directory instead of resuming stale lines."""
     from evals.narration import narrator_fingerprint
@@ -97,6 +97,8 @@ def test_cache_key_changes_with_the_narrator():
     assert same == narrator_fingerprint(FactPlanModel.load(), "dev") and len(same) == 12
     assert narrator_fingerprint(plan.model_copy(update={"bias": plan.bias + 1}), "dev") != same
     assert narrator_fingerprint(plan, "/data/other_examples.jsonl") != same
+    monkeypatch.setattr("evals.narration._NARRATOR_MODULES", ("tools.narrate",))  # less code hashed: another key
+    assert narrator_fingerprint(plan, "dev") != same
 
 
 def test_same_product_lines_come_from_other_ads_of_the_product():
@@ -104,13 +106,14 @@ def test_same_product_lines_come_from_other_ads_of_the_product():
     from tools.storyline import storyline_from_record
 
     ad = {"id": "a1", "product": "A牌口红", "facts": {"质地": ["丝绒雾面"]},
-          "clips": [{"labels": ["产品推荐"], "chars": [8, 12], "narration": "这支口红我爱了。"},
+          "clips": [{"labels": ["产品推荐"], "chars": [8, 12], "narration": "这支口红我真的爱了。"},
                     {"labels": ["引导购买"], "chars": [6, 10], "narration": "快去下单吧。"}]}
     other = {"id": "a2", "product": "A牌口红", "facts": {},
              "clips": [{"labels": ["产品推荐"], "chars": [20, 30], "narration": "姐妹们，今天给大家推荐一支超好看的口红。"},
                        {"labels": ["产品推荐"], "chars": [8, 12], "narration": "A牌口红真的绝了。"}]}
     stranger = {"id": "b1", "product": "B牌面霜", "facts": {},
                 "clips": [{"labels": ["引导购买"], "chars": [6, 10], "narration": "点击下方购买。"}]}
+    assert len("这支口红我真的爱了。") == 10  # the budget's middle: its own line would win if allowed
     lines = SameProductLines([ad, other, stranger])(ad, storyline_from_record(ad))
     # the same label and the closest length from the product's other ad; never its own line or another product's
     assert lines == ["A牌口红真的绝了。", None]
