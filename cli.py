@@ -311,6 +311,8 @@ def eval_narration(ctx: typer.Context,
                    grammar: Annotated[bool, typer.Option("--grammar/--no-grammar",
                                                          help="Write Chinese lines under the fact grammar "
                                                               "(when the LLM server takes grammars).")] = True,
+                   candidates: Annotated[int, typer.Option(min=1, max=8, help="Lines sampled per slot; the one "
+                                                                          "real ads' wording favours is kept.")] = 2,
                    bootstrap: Annotated[int, typer.Option(min=0, help="Resamples of the ads for paired 95% intervals "
                                                                        "of (d) against (a) and (b); 0: none.")] = 200) -> None:
     """Narrate every ad of a file and score it against its references and the baselines."""
@@ -336,8 +338,8 @@ def eval_narration(ctx: typer.Context,
         task = bar.add_task("ads", total=None)
         report = run_narration_eval(data, out, llm=llm, guard_embedder=text_embedder(settings), limit=limit,
                                     storyline=storyline, examples=examples, parallel=parallel,
-                                    fact_model=fact_model, facts_by=facts_by, grammar=grammar, bootstrap=bootstrap,
-                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+                                    fact_model=fact_model, facts_by=facts_by, grammar=grammar,
+                                    candidates=candidates, bootstrap=bootstrap, progress=lambda done, total: bar.update(task, completed=done, total=total))
     print((out / "report.md").read_text(encoding="utf-8").split("## Examples")[0])
     err.print(f"report: {out / 'report.md'} and {out / 'report.json'} ({report['ads']} ads)")
 

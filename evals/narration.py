@@ -27,6 +27,7 @@ import numpy as np
 
 from tools.factplan import FactPlanModel, product_key
 from tools.guard import FactGuard
+from tools.linescore import LineScorer
 from tools.narrate import ExampleBank, Narration, narrate
 from tools.schema import ProductFacts
 from tools.storyline import Storyline, generate_storyline, storyline_from_record
@@ -57,13 +58,13 @@ def _storyline(record: dict, mode: str) -> Storyline:
     return generate_storyline(record["facts"], [s.budget for s in given.slots], unit="chars", language="zh")
 
 
-_NARRATOR_MODULES = ("tools.narrate", "tools.linegrammar", "tools.lengthfit", "tools.guard", "tools.claims",
+_NARRATOR_MODULES = ("tools.narrate", "tools.linegrammar", "tools.linescore", "tools.lengthfit", "tools.guard", "tools.claims",
                      "tools.factplan", "tools.storyline", "tools.script_labels")
 
 
-def narrator_fingerprint(planner: FactPlanModel, examples: str = "") -> str:
+def narrator_fingerprint(planner: FactPlanModel, examples: str = "", candidates: int = 1) -> str:
     """12 hex digits naming what the narrator's lines depend on besides the model: its code,
-    its prompt files, the fact-plan model and the worked-example source."""
+    its prompt files, the fact-plan model, the worked-example source and the samples per slot."""
     import importlib
 
     from prompts import __file__ as prompts_init
@@ -75,6 +76,8 @@ def narrator_fingerprint(planner: FactPlanModel, examples: str = "") -> str:
         h.update(prompt.name.encode() + prompt.read_bytes())
     h.update(planner.model_dump_json().encode())
     h.update(examples.encode())
+    if candidates != 1:
+        h.update(f"candidates={candidates}".encode())
     return h.hexdigest()[:12]
 
 
@@ -101,9 +104,12 @@ def _example_records(data_records: list[dict], examples: Path | None) -> list[di
 def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int | None = None,
                        storyline: str = "given", examples: Path | None = None, parallel: int = 1,
                        fact_model: Path | None = None, facts_by: str = "plan", grammar: bool = True,
-                       bootstrap: int = 200, progress: Callable[[int, int], None] | None = None) -> dict:
+                       candidates: int = 2, bootstrap: int = 200,
+                       progress: Callable[[int, int], None] | None = None) -> dict:
     """Evaluate on ``data``; returns the report dict (also written to ``out``).
 
+    ``candidates``: lines sampled per slot, the one real lines would most likely share words
+    with kept (``tools.linescore``, statistics from the example records); 1: one sample.
     ``grammar=False`` lets the LLM write each line free (no grammar keeping the facts verbatim).
     ``bootstrap``: resamples of the ads for the paired intervals of (d) against (a) and (b); 0: none.
     """
@@ -111,10 +117,11 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
     out.mkdir(parents=True, exist_ok=True)
     bank_records = _example_records(records, examples)
     bank, retrieval = ExampleBank(bank_records), RetrievalBaseline(bank_records)
+    scorer = LineScorer(bank_records) if candidates > 1 else None
     same_product = SameProductLines(bank_records)
     planner = FactPlanModel.load(fact_model)
     model = getattr(llm, "model_name", "llm")
-    narrator = narrator_fingerprint(planner, str(examples.resolve()) if examples else "dev")
+    narrator = narrator_fingerprint(planner, str(examples.resolve()) if examples else "dev", candidates)
     use_grammar = bool(grammar and getattr(llm, "grammar", False))
     lock = threading.Lock()
     results: dict[int, dict] = {}
@@ -129,7 +136,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
             narration = Narration.model_validate_json(cache.read_text(encoding="utf-8"))
         else:
             narration = narrate(facts, story, llm=llm, guard=guard, examples=bank, fact_model=planner,
-                                facts_by=facts_by, constrained=use_grammar)
+                                facts_by=facts_by, constrained=use_grammar, scorer=scorer, candidates=candidates)
             with lock:
                 fresh["slots"] += len(narration.slots)
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -157,6 +164,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
     report["parallel"] = parallel
     report["narrator"] = narrator
     report["facts_by"] = facts_by
+    report["candidates"] = candidates
     report["grammar"] = use_grammar
     seen = set(planner.products)
     report["fact_plan"] = {"ads_trained_on": planner.ads, "cv_auc": planner.cv.get("auc"),

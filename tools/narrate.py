@@ -33,21 +33,31 @@ from pydantic import BaseModel, Field
 from prompts import render
 
 from .claims import split_clauses, tokens
-from .factplan import FactPlanModel, padding_order, plan_facts
+from .factplan import FactPlanModel, padding_order, plan_applies, plan_facts
 from .guard import INSTRUCTION_PATTERN, FactGuard, sanitize_facts
 from .lengthfit import clean_line, fit_length
 from .linegrammar import LineGrammar, line_grammar
+from .linescore import LineScorer, SlotContext
 from .schema import ProductFacts
 from .script_labels import facts_for_label, get_label
 from .storyline import Slot, Storyline, text_length
 
-__all__ = ["Demo", "ExampleBank", "SlotNarration", "Narration", "narrate", "short_name", "assign_facts",
+__all__ = ["Candidate", "Demo", "ExampleBank", "SlotNarration", "Narration", "narrate", "short_name", "assign_facts",
            "draft_line"]
 
 
 class Evidence(BaseModel):
     text: str
     facts: list[str] = Field(default_factory=list)
+
+
+class Candidate(BaseModel):
+    """One sampled line for a slot, as it would be said (guard-repaired, fitted), and its score."""
+
+    text: str
+    score: float = 0.0
+    guard_ok: bool = True
+    temperature: float = 0.2
 
 
 class SlotNarration(BaseModel):
@@ -62,6 +72,8 @@ class SlotNarration(BaseModel):
     flags: list[str] = Field(default_factory=list, description="what the guard found in the raw line")
     attempts: int = 1
     source: Literal["llm", "fallback"] = "llm"
+    candidates: list[Candidate] = Field(default_factory=list, description="the sampled lines the line was "
+                                        "chosen from (empty when only one was sampled)")
 
     @property
     def fits(self) -> bool:
@@ -223,6 +235,8 @@ class _Job:
     fact_model: FactPlanModel
     facts_by: str = "plan"
     constrained: bool = False
+    scorer: LineScorer | None = None
+    candidates: int = 1
 
 
 def _label_text(labels: list[str], lang: str) -> str:
@@ -308,17 +322,59 @@ def _fillers(job: _Job, slot: Slot, assigned: list[str]) -> list[str]:
                          by_label=job.facts_by == "label")
 
 
+def _finished(job: _Job, slot: Slot, raw: str, fillers: list[str], assigned: list[str], append_min: int) -> str:
+    """``raw`` as it would be said without a regeneration: guard-repaired and fitted to the budget."""
+    lang = job.storyline.language
+    text = job.guard.repair(raw) if job.guard is not None else raw
+    final = fit_length(text, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min)
+    if job.guard is not None and final != text:  # fillers are facts, but check the joins too
+        final = fit_length(job.guard.repair(final), slot.budget, slot.unit, fillers, lang, keep=assigned,
+                           append_min=append_min)
+    return final
+
+
+def _scoring_context(job: _Job, slot: Slot) -> SlotContext:
+    ranked = job.fact_model.score(job.facts.product, job.clean_facts, slot.labels, slot.position, slot.budget) \
+        if plan_applies(job.clean_facts) else []
+    return SlotContext(labels=slot.labels, product=job.facts.product, name=job.name,
+                       title_words=[w for w in tokens(_untagged(job.facts.product)) if len(w) >= 2],
+                       fact_p={f.phrase: f.p for f in ranked}, target_chars=sum(slot.budget) / 2)
+
+
+def _candidates(job: _Job, slot: Slot, msgs: list, grammar: LineGrammar | None, previous: list[str],
+                fillers: list[str], assigned: list[str], append_min: int) -> tuple[str, list[Candidate], int]:
+    """Sample the slot's line ``job.candidates`` times (the first at a low temperature, the others
+    hotter; the prompt is the same, so a llama.cpp server decodes only the new line) and pick one:
+    a line the guard passes before one it does not, a line that does not copy an earlier slot
+    before one that does, then the highest ``job.scorer`` score. Returns the chosen raw line,
+    every candidate, and the number of calls."""
+    temps = [0.2] + [0.8] * (job.candidates - 1)
+    pool: list[tuple[tuple, str, Candidate]] = []
+    calls = 0
+    for k, temperature in enumerate(temps):
+        raw = _generate(job, msgs, slot, temperature=temperature, grammar=grammar)
+        calls += 1
+        copies = bool(previous) and max(_similar(raw, p) for p in previous) > 0.7
+        if copies and len(temps) == 1:  # copying itself: once more, hotter
+            raw = _generate(job, msgs, slot, temperature=0.8, grammar=grammar)
+            calls += 1
+            copies = max(_similar(raw, p) for p in previous) > 0.7
+        ok = job.guard is None or job.guard.check(raw).ok
+        final = _finished(job, slot, raw, fillers, assigned, append_min)
+        score = job.scorer.score(final, _scoring_context(job, slot)) if job.scorer is not None else 0.0
+        pool.append(((ok, not copies, score, -k), raw, Candidate(text=final, score=round(score, 5), guard_ok=ok,
+                                                                 temperature=temperature)))
+    best = max(pool, key=lambda x: x[0])
+    return best[1], [c for *_, c in pool], calls
+
+
 def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str]) -> SlotNarration:
     lang = job.storyline.language
     fillers = _fillers(job, slot, assigned)
     msgs = _slot_messages(job, slot, assigned, previous)
     grammar = line_grammar(assigned, slot.budget) if job.constrained else None
-    raw = _generate(job, msgs, slot, temperature=0.2, grammar=grammar)
-    attempts = 1
-    if previous and max(_similar(raw, p) for p in previous) > 0.7:  # copying itself: once more, hotter
-        raw = _generate(job, msgs, slot, temperature=0.8, grammar=grammar)
-        attempts += 1
     append_min = 3 if job.facts_by == "plan" else 0
+    raw, candidates, attempts = _candidates(job, slot, msgs, grammar, previous, fillers, assigned, append_min)
     fitted_raw = fit_length(raw, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min)
     flags: list[str] = []
     text = raw
@@ -334,15 +390,11 @@ def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str
             report = job.guard.check(text)
             retries += 1
             attempts += 1
-        text = job.guard.repair(text)
-    source = "llm" if text else "fallback"
-    final = fit_length(text, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min)
-    if job.guard is not None and final != text:  # fillers are facts, but check the joins too
-        final = fit_length(job.guard.repair(final), slot.budget, slot.unit, fillers, lang, keep=assigned,
-                           append_min=append_min)
+    source = "llm" if (job.guard.repair(text) if job.guard is not None else text) else "fallback"
+    final = _finished(job, slot, text, fillers, assigned, append_min)
     return SlotNarration(index=slot.index, labels=slot.labels, text=final, raw=fitted_raw, budget=slot.budget,
                          unit=slot.unit, facts=assigned, sentences=_evidence(job, final), flags=flags,
-                         attempts=attempts, source=source)
+                         attempts=attempts, source=source, candidates=candidates if len(candidates) > 1 else [])
 
 
 def _narrate_ad(job: _Job) -> list[str]:
@@ -365,7 +417,9 @@ def _narrate_ad(job: _Job) -> list[str]:
 def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard | None = None,
             examples: ExampleBank | None = None, brief: str = "", mode: Literal["slot", "ad"] = "slot",
             max_retries: int = 1, fact_model: FactPlanModel | None = None,
-            facts_by: Literal["plan", "label"] = "plan", constrained: bool | None = None, on_slot: Callable[[SlotNarration], None] | None = None) -> Narration:
+            facts_by: Literal["plan", "label"] = "plan", constrained: bool | None = None,
+            scorer: LineScorer | None = None, candidates: int = 2,
+            on_slot: Callable[[SlotNarration], None] | None = None) -> Narration:
     """Write one grounded narration per slot of ``storyline`` for the product in ``facts``.
 
     Args:
@@ -383,6 +437,10 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
         constrained: write each Chinese line under a grammar that keeps the slot's fact phrases
             verbatim and the model's own words free of digits (``tools.linegrammar``);
             None: whenever the server takes grammars (``llm.grammar``).
+        scorer: a ``LineScorer`` (real lines' n-gram statistics); with it, each slot's line is
+            sampled ``candidates`` times and the one a real line would most likely share words
+            with is kept. None: one sample per slot.
+        candidates: samples per slot when a scorer is given.
         on_slot: called with each finished slot (progress).
     """
     start = time.perf_counter()
@@ -391,7 +449,8 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
     job = _Job(facts, storyline, llm, guard, examples, brief, max_retries,
                short_name(facts.product, facts.aliases, storyline.language), clean, planner, facts_by,
                constrained=(getattr(llm, "grammar", False) if constrained is None else constrained)
-               and storyline.language == "zh")
+               and storyline.language == "zh", scorer=scorer,
+               candidates=max(1, candidates) if scorer is not None else 1)
     if facts_by == "label":
         assignments = assign_facts(storyline, clean)
     else:

@@ -1,0 +1,97 @@
+"""The line reranker (tools.linescore) and best-of-N sampling in the narrator, with a scripted LLM."""
+
+from __future__ import annotations
+
+from tests.test_narrate_unit import FACTS, llm_with, story
+from tools.guard import FactGuard
+from tools.linescore import LineScorer, SlotContext
+from tools.narrate import narrate
+
+
+def _ad(product: str, lines: list[tuple[str, str]]) -> dict:
+    return {"product": product, "facts": {"功效": ["保湿"]},
+            "clips": [{"index": i + 1, "total": len(lines), "chars": [len(t) - 3, len(t) + 3], "labels": [lab],
+                       "narration": t} for i, (lab, t) in enumerate(lines)]}
+
+
+# real-looking lines: buying slots of several products say "赶紧点击下方链接"; one product says
+# its own name in nearly every line
+RECORDS = [
+    _ad("甲牌洗面奶", [("引导购买", "喜欢的姐妹赶紧点击下方链接下单吧。"), ("产品推荐", "今天给大家推荐甲牌洗面奶。")]),
+    _ad("乙牌面霜", [("引导购买", "心动的话赶紧点击下方链接抢购。"), ("产品推荐", "乙牌面霜真的很好用。")]),
+    _ad("丙牌口红", [("引导购买", "还等什么，赶紧点击下方链接吧。"), ("产品推荐", "今天给大家推荐丙牌口红。")]),
+    _ad("丁牌香水", [("引导购买", "赶紧点击下方链接带回家。"), ("引导购买", "丁牌香水独家秘方，赶紧点击下方链接。")]),
+]
+
+
+def _ctx(labels=("引导购买",), product="戊牌精华", fact_p=None) -> SlotContext:
+    return SlotContext(labels=list(labels), product=product, name="戊牌精华", title_words=["戊牌", "精华"],
+                       fact_p=fact_p or {}, target_chars=14)
+
+
+def test_words_real_lines_of_the_label_use_score_higher():
+    scorer = LineScorer(RECORDS)
+    typical = "喜欢的赶紧点击下方链接购买戊牌精华。"
+    odd = "宇宙飞船降落在月球背面的环形山上。"
+    assert scorer.score(typical, _ctx()) > 3 * scorer.score(odd, _ctx())
+    odds = dict(scorer.gram_odds(typical, _ctx()))
+    assert odds[("点击", "下方", "链接")] == 1.0  # every buying line of the other products says it
+    # the same words in a recommendation slot: no recommendation line says them
+    assert dict(scorer.gram_odds(typical, _ctx(labels=("产品推荐",))))[("点击", "下方", "链接")] == 0.0
+
+
+def test_the_product_being_narrated_is_left_out_of_the_statistics():
+    scorer = LineScorer(RECORDS)
+    own = "丁牌香水独家秘方。"
+    # "独家秘方" appears only in 丁牌香水's own ad: scoring that product, it is unknown
+    assert dict(scorer.gram_odds(own, _ctx(product="丁牌香水")))[("独家", "秘方")] == 0.0
+    twice = RECORDS + [_ad("己牌", [("引导购买", "独家秘方真的好。")])]
+    assert dict(LineScorer(twice).gram_odds(own, _ctx(product="戊牌精华")))[("独家", "秘方")] > 0
+
+
+def test_fact_phrases_and_the_name_take_their_odds():
+    scorer = LineScorer(RECORDS)
+    line = "戊牌精华，玻色因抗皱。"
+    odds = dict(scorer.gram_odds(line, _ctx(fact_p={"玻色因": 0.4})))
+    assert odds[("玻色", "因")] == odds[("玻色",)] == 0.4  # jieba: 玻色 因
+    assert odds[("戊牌",)] == scorer.name_rate["引导购买"] > 0  # one buying line in five names its product
+    assert scorer.score(line, _ctx(fact_p={"玻色因": 0.4})) > scorer.score(line, _ctx(fact_p={"玻色因": 0.01}))
+
+
+def test_a_short_line_pays_a_brevity_term():
+    scorer = LineScorer(RECORDS)
+    line = "赶紧点击下方链接。"
+    ctx = _ctx()
+    assert scorer.score(line, ctx) < scorer.score(line, SlotContext(**{**ctx.__dict__, "target_chars": 0}))
+
+
+def test_the_narrator_keeps_the_sample_real_lines_would_share_words_with():
+    s = story(("引导购买", (10, 18)))
+    llm, t = llm_with(["宇宙飞船降落在月球背面。", "喜欢的赶紧点击下方链接吧！"])
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), scorer=LineScorer(RECORDS),
+                  candidates=2)
+    slot = out.slots[0]
+    assert slot.text.startswith("喜欢的赶紧点击下方链接")
+    assert [c.temperature for c in slot.candidates] == [0.2, 0.8]
+    assert slot.candidates[1].score > slot.candidates[0].score
+    # one prompt, sampled twice (a llama.cpp server reuses the prompt's cache)
+    assert t.requests[0]["messages"] == t.requests[1]["messages"]
+    assert [r["temperature"] for r in t.requests] == [0.2, 0.8]
+
+
+def test_a_sample_the_guard_passes_beats_a_better_scored_one_it_does_not():
+    s = story(("引导购买", (10, 18)))
+    llm, t = llm_with(["现在只要199元，赶紧点击下方链接！", "喜欢的话就带走吧，双十一！"])
+    guard = FactGuard(FACTS.product, FACTS.facts)
+    out = narrate(FACTS, s, llm=llm, guard=guard, scorer=LineScorer(RECORDS), candidates=2)
+    slot = out.slots[0]
+    assert slot.candidates[0].score > slot.candidates[1].score and not slot.candidates[0].guard_ok
+    assert "199" not in slot.text and "带走" in slot.text
+    assert len(t.requests) == 2  # the passed sample needed no regeneration
+
+
+def test_without_a_scorer_one_sample_per_slot():
+    llm, t = llm_with(["喜欢的赶紧点击下方链接吧！"])
+    out = narrate(FACTS, story(("引导购买", (10, 18))), llm=llm, guard=FactGuard(FACTS.product, FACTS.facts),
+                  candidates=3)
+    assert len(t.requests) == 1 and out.slots[0].candidates == []
