@@ -339,7 +339,8 @@ def eval_narration(ctx: typer.Context,
         report = run_narration_eval(data, out, llm=llm, guard_embedder=text_embedder(settings), limit=limit,
                                     storyline=storyline, examples=examples, parallel=parallel,
                                     fact_model=fact_model, facts_by=facts_by, grammar=grammar,
-                                    candidates=candidates, bootstrap=bootstrap, progress=lambda done, total: bar.update(task, completed=done, total=total))
+                                    candidates=candidates, bootstrap=bootstrap,
+                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
     print((out / "report.md").read_text(encoding="utf-8").split("## Examples")[0])
     err.print(f"report: {out / 'report.md'} and {out / 'report.json'} ({report['ads']} ads)")
 

@@ -79,6 +79,14 @@ def test_the_narrator_keeps_the_sample_real_lines_would_share_words_with():
     assert [r["temperature"] for r in t.requests] == [0.2, 0.8]
 
 
+def test_each_extra_sample_draws_with_its_own_seed():
+    """The same prompt at the same temperature and seed gives the same line: a third sample would be a copy."""
+    llm, t = llm_with(["喜欢的赶紧下单吧！", "喜欢的赶紧点击下方链接吧！", "赶紧点击下方链接带回家！"])
+    narrate(FACTS, story(("引导购买", (10, 18))), llm=llm, guard=FactGuard(FACTS.product, FACTS.facts),
+            scorer=LineScorer(RECORDS), candidates=3)
+    assert [r["seed"] for r in t.requests] == [42, 43, 44]
+
+
 def test_a_sample_the_guard_passes_beats_a_better_scored_one_it_does_not():
     s = story(("引导购买", (10, 18)))
     llm, t = llm_with(["现在只要199元，赶紧点击下方链接！", "喜欢的话就带走吧，双十一！"])

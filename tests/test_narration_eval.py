@@ -68,6 +68,7 @@ def test_real_run_on_three_ads(tmp_path, capsys):
     assert boot["ads"] == 3 and set(boot["pairs"]) == {"llm+guard vs template", "llm+guard vs retrieval"}
     assert "Paired bootstrap over the 3 ads" in (out / "report.md").read_text()
     assert report["grammar"] is True and "under the fact grammar" in (out / "report.md").read_text()
+    assert report["candidates"] == 2
     # every final line: no number the facts do not have; the grammar kept the planned facts verbatim
     with_facts = said = 0
     for rec in records:
@@ -78,6 +79,11 @@ def test_real_run_on_three_ads(tmp_path, capsys):
             assert guard.check(slot.text).unsupported_numbers == [], slot.text
             with_facts += bool(slot.facts)
             said += any(f in slot.raw for f in slot.facts)
+            # two samples per slot; the line said is the best-scored one the guard passed (when one did)
+            assert len(slot.candidates) == 2
+            passed = [c for c in slot.candidates if c.guard_ok and not c.repeats_earlier]
+            if passed and not slot.flags:
+                assert slot.text == max(passed, key=lambda c: c.score).text
     assert with_facts and said >= 0.9 * with_facts
     # resumable: a second run narrates nothing new
     capsys.readouterr()
@@ -97,6 +103,7 @@ def test_cache_key_changes_with_the_narrator(monkeypatch):
     assert same == narrator_fingerprint(FactPlanModel.load(), "dev") and len(same) == 12
     assert narrator_fingerprint(plan.model_copy(update={"bias": plan.bias + 1}), "dev") != same
     assert narrator_fingerprint(plan, "/data/other_examples.jsonl") != same
+    assert narrator_fingerprint(plan, "dev", candidates=3) != same  # best of 3 is another narrator
     monkeypatch.setattr("evals.narration._NARRATOR_MODULES", ("tools.narrate",))  # less code hashed: another key
     assert narrator_fingerprint(plan, "dev") != same
 

@@ -57,6 +57,7 @@ class Candidate(BaseModel):
     text: str
     score: float = 0.0
     guard_ok: bool = True
+    repeats_earlier: bool = False
     temperature: float = 0.2
 
 
@@ -279,13 +280,18 @@ def _slot_messages(job: _Job, slot: Slot, assigned: list[str], previous: list[st
     return msgs
 
 
-def _generate(job: _Job, msgs: list, slot: Slot, temperature: float, grammar: LineGrammar | None = None) -> str:
+def _generate(job: _Job, msgs: list, slot: Slot, temperature: float, grammar: LineGrammar | None = None,
+              sample: int = 0) -> str:
+    """One line from the model; ``sample`` > 0 draws with another seed (the same prompt and
+    temperature would otherwise give the same line)."""
     hi = slot.budget[1]
     if grammar is not None:
         limit = int(hi * 1.5) + 20  # forced phrases can tokenize worse than the model's own words
     else:
         limit = int(hi * 1.1) + 10 if slot.unit == "chars" else int(hi * 1.8) + 10
     extra = {} if grammar is None else {"grammar": grammar.gbnf}
+    if sample:
+        extra["seed"] = (getattr(job.llm, "seed", None) or 0) + sample
     reply = job.llm.invoke(msgs, stop=["\n"], max_tokens=limit, temperature=temperature, frequency_penalty=0.3,
                            **extra)
     text = clean_line(reply.text)
@@ -352,7 +358,7 @@ def _candidates(job: _Job, slot: Slot, msgs: list, grammar: LineGrammar | None, 
     pool: list[tuple[tuple, str, Candidate]] = []
     calls = 0
     for k, temperature in enumerate(temps):
-        raw = _generate(job, msgs, slot, temperature=temperature, grammar=grammar)
+        raw = _generate(job, msgs, slot, temperature=temperature, grammar=grammar, sample=k)
         calls += 1
         copies = bool(previous) and max(_similar(raw, p) for p in previous) > 0.7
         if copies and len(temps) == 1:  # copying itself: once more, hotter
@@ -363,7 +369,7 @@ def _candidates(job: _Job, slot: Slot, msgs: list, grammar: LineGrammar | None, 
         final = _finished(job, slot, raw, fillers, assigned, append_min)
         score = job.scorer.score(final, _scoring_context(job, slot)) if job.scorer is not None else 0.0
         pool.append(((ok, not copies, score, -k), raw, Candidate(text=final, score=round(score, 5), guard_ok=ok,
-                                                                 temperature=temperature)))
+                                                                 repeats_earlier=copies, temperature=temperature)))
     best = max(pool, key=lambda x: x[0])
     return best[1], [c for *_, c in pool], calls
 
