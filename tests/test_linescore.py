@@ -20,7 +20,7 @@ RECORDS = [
     _ad("甲牌洗面奶", [("引导购买", "喜欢的姐妹赶紧点击下方链接下单吧。"), ("产品推荐", "今天给大家推荐甲牌洗面奶。")]),
     _ad("乙牌面霜", [("引导购买", "心动的话赶紧点击下方链接抢购。"), ("产品推荐", "乙牌面霜真的很好用。")]),
     _ad("丙牌口红", [("引导购买", "还等什么，赶紧点击下方链接吧。"), ("产品推荐", "今天给大家推荐丙牌口红。")]),
-    _ad("丁牌香水", [("引导购买", "赶紧点击下方链接带回家。"), ("引导购买", "丁牌香水独家秘方，赶紧点击下方链接。")]),
+    _ad("丁牌香水", [("引导购买", "独家秘方，赶紧点击下方链接带回家。"), ("引导购买", "丁牌香水独家秘方，赶紧点击下方链接。")]),
 ]
 
 
@@ -43,10 +43,10 @@ def test_words_real_lines_of_the_label_use_score_higher():
 def test_the_product_being_narrated_is_left_out_of_the_statistics():
     scorer = LineScorer(RECORDS)
     own = "丁牌香水独家秘方。"
-    # "独家秘方" appears only in 丁牌香水's own ad: scoring that product, it is unknown
+    # "独家秘方" appears only in 丁牌香水's own lines: scoring that product, it is unknown; scoring
+    # another product, two of the five buying lines say it
     assert dict(scorer.gram_odds(own, _ctx(product="丁牌香水")))[("独家", "秘方")] == 0.0
-    twice = RECORDS + [_ad("己牌", [("引导购买", "独家秘方真的好。")])]
-    assert dict(LineScorer(twice).gram_odds(own, _ctx(product="戊牌精华")))[("独家", "秘方")] > 0
+    assert dict(scorer.gram_odds(own, _ctx(product="戊牌精华")))[("独家", "秘方")] == 2 / 5
 
 
 def test_fact_phrases_and_the_name_take_their_odds():
