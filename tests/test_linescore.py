@@ -95,6 +95,7 @@ def test_a_sample_the_guard_passes_beats_a_better_scored_one_it_does_not():
     slot = out.slots[0]
     assert slot.candidates[0].score > slot.candidates[1].score and not slot.candidates[0].guard_ok
     assert "199" not in slot.text and "带走" in slot.text
+    assert "199" in slot.raw  # without the guard (baseline c) the better-scored sample is kept
     assert len(t.requests) == 2  # the passed sample needed no regeneration
 
 

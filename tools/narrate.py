@@ -55,6 +55,7 @@ class Candidate(BaseModel):
     """One sampled line for a slot, as it would be said (guard-repaired, fitted), and its score."""
 
     text: str
+    raw: str = Field("", description="the sample fitted to the budget, before the guard")
     score: float = 0.0
     guard_ok: bool = True
     repeats_earlier: bool = False
@@ -65,7 +66,8 @@ class SlotNarration(BaseModel):
     index: int
     labels: list[str]
     text: str = Field(description="the final, guarded, length-fitted line")
-    raw: str = Field("", description="the model's line before the guard (length-fitted)")
+    raw: str = Field("", description="the model's line the narrator keeps without the guard (length-fitted; "
+                     "among several samples, picked without the guard's verdict)")
     budget: tuple[int, int]
     unit: str
     facts: list[str] = Field(default_factory=list, description="fact phrases assigned to the slot")
@@ -348,14 +350,18 @@ def _scoring_context(job: _Job, slot: Slot) -> SlotContext:
 
 
 def _candidates(job: _Job, slot: Slot, msgs: list, grammar: LineGrammar | None, previous: list[str],
-                fillers: list[str], assigned: list[str], append_min: int) -> tuple[str, list[Candidate], int]:
+                fillers: list[str], assigned: list[str], append_min: int) -> tuple[str, str, list[Candidate], int]:
     """Sample the slot's line ``job.candidates`` times (the first at a low temperature, the others
-    hotter; the prompt is the same, so a llama.cpp server decodes only the new line) and pick one:
-    a line the guard passes before one it does not, a line that does not copy an earlier slot
-    before one that does, then the highest ``job.scorer`` score. Returns the chosen raw line,
-    every candidate, and the number of calls."""
+    hotter with their own seeds; the prompt is the same, so a llama.cpp server decodes only the new
+    line) and pick one: a line the guard passes before one it does not, a line that does not copy
+    an earlier slot before one that does, then the highest ``job.scorer`` score.
+
+    Returns the chosen raw line, the line the same narrator would keep without the guard (picked
+    on the unrepaired samples, fitted: baseline c), every candidate, and the number of calls."""
+    lang = job.storyline.language
     temps = [0.2] + [0.8] * (job.candidates - 1)
-    pool: list[tuple[tuple, str, Candidate]] = []
+    ctx = _scoring_context(job, slot) if job.scorer is not None else None
+    pool: list[tuple[tuple, tuple, str, Candidate]] = []
     calls = 0
     for k, temperature in enumerate(temps):
         raw = _generate(job, msgs, slot, temperature=temperature, grammar=grammar, sample=k)
@@ -367,11 +373,15 @@ def _candidates(job: _Job, slot: Slot, msgs: list, grammar: LineGrammar | None, 
             copies = max(_similar(raw, p) for p in previous) > 0.7
         ok = job.guard is None or job.guard.check(raw).ok
         final = _finished(job, slot, raw, fillers, assigned, append_min)
-        score = job.scorer.score(final, _scoring_context(job, slot)) if job.scorer is not None else 0.0
-        pool.append(((ok, not copies, score, -k), raw, Candidate(text=final, score=round(score, 5), guard_ok=ok,
-                                                                 repeats_earlier=copies, temperature=temperature)))
+        unguarded = fit_length(raw, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min)
+        score = job.scorer.score(final, ctx) if ctx is not None else 0.0
+        raw_score = job.scorer.score(unguarded, ctx) if ctx is not None else 0.0
+        pool.append(((ok, not copies, score, -k), (not copies, raw_score, -k), raw,
+                     Candidate(text=final, raw=unguarded, score=round(score, 5), guard_ok=ok, repeats_earlier=copies,
+                               temperature=temperature)))
     best = max(pool, key=lambda x: x[0])
-    return best[1], [c for *_, c in pool], calls
+    free = max(pool, key=lambda x: x[1])
+    return best[2], free[3].raw, [x[3] for x in pool], calls
 
 
 def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str]) -> SlotNarration:
@@ -380,8 +390,8 @@ def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str
     msgs = _slot_messages(job, slot, assigned, previous)
     grammar = line_grammar(assigned, slot.budget) if job.constrained else None
     append_min = 3 if job.facts_by == "plan" else 0
-    raw, candidates, attempts = _candidates(job, slot, msgs, grammar, previous, fillers, assigned, append_min)
-    fitted_raw = fit_length(raw, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min)
+    raw, fitted_raw, candidates, attempts = _candidates(job, slot, msgs, grammar, previous, fillers, assigned,
+                                                        append_min)
     flags: list[str] = []
     text = raw
     if job.guard is not None:
