@@ -69,7 +69,7 @@ class LineScorer:
         name_hits: Counter = Counter()
         title_hits: Counter = Counter()
         title_total: Counter = Counter()
-        from .narrate import short_name
+        from .narrate import short_name  # here, not at the top: narrate imports this module
 
         for rec in records:
             product = rec["product"]

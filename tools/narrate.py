@@ -14,8 +14,9 @@ phrases verbatim and in order, the model's own words around them, no digits of i
 Every line goes
 through the fact guard (unsupported numbers, terms and risk words get one regeneration
 with the guard's feedback, then are removed) and into its length budget (whole clauses
-kept, the plan's next fact phrases appended when short). ``mode="ad"`` instead writes the whole ad in one
-JSON-schema call (for strong remote models).
+kept, the plan's next fact phrases appended when short). With a ``LineScorer`` each slot is sampled
+more than once and the line real ads' wording favours is kept (``tools.linescore``).
+``mode="ad"`` instead writes the whole ad in one JSON-schema call (for strong remote models).
 """
 
 from __future__ import annotations
