@@ -58,8 +58,8 @@ def _storyline(record: dict, mode: str) -> Storyline:
     return generate_storyline(record["facts"], [s.budget for s in given.slots], unit="chars", language="zh")
 
 
-_NARRATOR_MODULES = ("tools.narrate", "tools.linegrammar", "tools.linescore", "tools.lengthfit", "tools.guard", "tools.claims",
-                     "tools.factplan", "tools.storyline", "tools.script_labels")
+_NARRATOR_MODULES = ("tools.narrate", "tools.linegrammar", "tools.linescore", "tools.lengthfit", "tools.guard",
+                     "tools.claims", "tools.factplan", "tools.storyline", "tools.script_labels")
 
 
 def narrator_fingerprint(planner: FactPlanModel, examples: str = "", candidates: int = 1) -> str:

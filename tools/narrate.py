@@ -35,7 +35,7 @@ from prompts import render
 
 from .claims import split_clauses, tokens
 from .factplan import FactPlanModel, padding_order, plan_applies, plan_facts
-from .guard import INSTRUCTION_PATTERN, FactGuard, sanitize_facts
+from .guard import INSTRUCTION_PATTERN, FactGuard, GuardReport, sanitize_facts
 from .lengthfit import clean_line, fit_length
 from .linegrammar import LineGrammar, line_grammar
 from .linescore import LineScorer, SlotContext
@@ -331,12 +331,11 @@ def _fillers(job: _Job, slot: Slot, assigned: list[str]) -> list[str]:
                          by_label=job.facts_by == "label")
 
 
-def _finished(job: _Job, slot: Slot, raw: str, fillers: list[str], assigned: list[str], append_min: int) -> str:
-    """``raw`` as it would be said without a regeneration: guard-repaired and fitted to the budget."""
+def _fit(job: _Job, slot: Slot, repaired: str, fillers: list[str], assigned: list[str], append_min: int) -> str:
+    """A guard-repaired line fitted to the budget (the joins of appended fact phrases re-checked)."""
     lang = job.storyline.language
-    text = job.guard.repair(raw) if job.guard is not None else raw
-    final = fit_length(text, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min)
-    if job.guard is not None and final != text:  # fillers are facts, but check the joins too
+    final = fit_length(repaired, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min)
+    if job.guard is not None and final != repaired:  # fillers are facts, but check the joins too
         final = fit_length(job.guard.repair(final), slot.budget, slot.unit, fillers, lang, keep=assigned,
                            append_min=append_min)
     return final
@@ -351,18 +350,20 @@ def _scoring_context(job: _Job, slot: Slot) -> SlotContext:
 
 
 def _candidates(job: _Job, slot: Slot, msgs: list, grammar: LineGrammar | None, previous: list[str],
-                fillers: list[str], assigned: list[str], append_min: int) -> tuple[str, str, list[Candidate], int]:
+                fillers: list[str], assigned: list[str], append_min: int
+                ) -> tuple[str, GuardReport | None, str, list[Candidate], int]:
     """Sample the slot's line ``job.candidates`` times (the first at a low temperature, the others
     hotter with their own seeds; the prompt is the same, so a llama.cpp server decodes only the new
     line) and pick one: a line the guard passes before one it does not, a line that does not copy
     an earlier slot before one that does, then the highest ``job.scorer`` score.
 
-    Returns the chosen raw line, the line the same narrator would keep without the guard (picked
-    on the unrepaired samples, fitted: baseline c), every candidate, and the number of calls."""
+    Returns the chosen raw line and the guard's report on it, the line the same narrator would
+    keep without the guard (picked on the unrepaired samples, fitted: baseline c), every
+    candidate, and the number of calls."""
     lang = job.storyline.language
     temps = [0.2] + [0.8] * (job.candidates - 1)
     ctx = _scoring_context(job, slot) if job.scorer is not None else None
-    pool: list[tuple[tuple, tuple, str, Candidate]] = []
+    pool: list[tuple[tuple, tuple, str, GuardReport | None, Candidate]] = []
     calls = 0
     for k, temperature in enumerate(temps):
         raw = _generate(job, msgs, slot, temperature=temperature, grammar=grammar, sample=k)
@@ -372,17 +373,19 @@ def _candidates(job: _Job, slot: Slot, msgs: list, grammar: LineGrammar | None, 
             raw = _generate(job, msgs, slot, temperature=0.8, grammar=grammar)
             calls += 1
             copies = max(_similar(raw, p) for p in previous) > 0.7
-        ok = job.guard is None or job.guard.check(raw).ok
-        final = _finished(job, slot, raw, fillers, assigned, append_min)
         unguarded = fit_length(raw, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min)
+        report = job.guard.check(raw) if job.guard is not None else None
+        ok = report is None or report.ok
+        final = unguarded if job.guard is None else _fit(job, slot, job.guard.repair(raw), fillers, assigned,
+                                                          append_min)
         score = job.scorer.score(final, ctx) if ctx is not None else 0.0
         raw_score = job.scorer.score(unguarded, ctx) if ctx is not None else 0.0
-        pool.append(((ok, not copies, score, -k), (not copies, raw_score, -k), raw,
+        pool.append(((ok, not copies, score, -k), (not copies, raw_score, -k), raw, report,
                      Candidate(text=final, raw=unguarded, score=round(score, 5), guard_ok=ok, repeats_earlier=copies,
                                temperature=temperature)))
     best = max(pool, key=lambda x: x[0])
     free = max(pool, key=lambda x: x[1])
-    return best[2], free[3].raw, [x[3] for x in pool], calls
+    return best[2], best[3], free[4].raw, [x[4] for x in pool], calls
 
 
 def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str]) -> SlotNarration:
@@ -391,12 +394,11 @@ def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str
     msgs = _slot_messages(job, slot, assigned, previous)
     grammar = line_grammar(assigned, slot.budget) if job.constrained else None
     append_min = 3 if job.facts_by == "plan" else 0
-    raw, fitted_raw, candidates, attempts = _candidates(job, slot, msgs, grammar, previous, fillers, assigned,
-                                                        append_min)
+    raw, report, fitted_raw, candidates, attempts = _candidates(job, slot, msgs, grammar, previous, fillers,
+                                                                assigned, append_min)
     flags: list[str] = []
     text = raw
-    if job.guard is not None:
-        report = job.guard.check(raw)
+    if job.guard is not None and report is not None:
         flags = [p for c in report.unsupported for p in c.problems] + [f"risk word: {w}" for w in report.risk_words]
         retries = 0
         while not report.ok and retries < job.max_retries:
@@ -407,8 +409,9 @@ def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str
             report = job.guard.check(text)
             retries += 1
             attempts += 1
-    source = "llm" if (job.guard.repair(text) if job.guard is not None else text) else "fallback"
-    final = _finished(job, slot, text, fillers, assigned, append_min)
+    repaired = job.guard.repair(text) if job.guard is not None else text
+    source = "llm" if repaired else "fallback"
+    final = _fit(job, slot, repaired, fillers, assigned, append_min)
     return SlotNarration(index=slot.index, labels=slot.labels, text=final, raw=fitted_raw, budget=slot.budget,
                          unit=slot.unit, facts=assigned, sentences=_evidence(job, final), flags=flags,
                          attempts=attempts, source=source, candidates=candidates if len(candidates) > 1 else [])
