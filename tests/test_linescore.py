@@ -6,6 +6,8 @@ from tests.test_narrate_unit import FACTS, llm_with, story
 from tools.guard import FactGuard
 from tools.linescore import LineScorer, SlotContext
 from tools.narrate import narrate
+from tools.schema import ProductFacts
+from tools.storyline import Slot, Storyline
 
 
 def _ad(product: str, lines: list[tuple[str, str]]) -> dict:
@@ -99,8 +101,34 @@ def test_a_sample_the_guard_passes_beats_a_better_scored_one_it_does_not():
     assert len(t.requests) == 2  # the passed sample needed no regeneration
 
 
-def test_without_a_scorer_one_sample_per_slot():
+def test_without_a_scorer_one_sample_per_slot_unless_asked():
     llm, t = llm_with(["喜欢的赶紧点击下方链接吧！"])
-    out = narrate(FACTS, story(("引导购买", (10, 18))), llm=llm, guard=FactGuard(FACTS.product, FACTS.facts),
-                  candidates=3)
+    out = narrate(FACTS, story(("引导购买", (10, 18))), llm=llm, guard=FactGuard(FACTS.product, FACTS.facts))
     assert len(t.requests) == 1 and out.slots[0].candidates == []
+
+
+def test_a_sample_that_fits_whole_beats_one_cut_inside_a_clause():
+    facts = ProductFacts(product="Aurora Espresso Blend", aliases=["Aurora"],
+                         facts={"promotion": ["buy two bags, get a free ceramic cup"]})
+    s = Storyline(language="en", slots=[Slot(index=1, labels=["引导购买"], budget=(4, 8), unit="words")])
+    long = "Buy two bags today and you will get a free ceramic cup with your order."  # one clause, 15 words
+    llm, t = llm_with([long, "Buy two bags, get a free ceramic cup."])
+    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2)
+    first, second = out.slots[0].candidates
+    assert len(t.requests) == 2 and first.clipped and not second.clipped
+    assert out.slots[0].text == "Buy two bags, get a free ceramic cup."
+
+
+def test_when_no_sample_says_the_slot_facts_the_fact_line_is_kept():
+    facts = ProductFacts(product="Aurora Espresso Blend", aliases=["Aurora"],
+                         facts={"promotion": ["buy two bags, get a free ceramic cup"]})
+    s = Storyline(language="en", slots=[Slot(index=1, labels=["引导购买"], budget=(5, 9), unit="words")])
+    llm, _ = llm_with(["Order today and get two bags.", "Grab yours today, you will love it."])
+    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2)
+    assert out.slots[0].text == "Buy two bags, get a free ceramic cup."
+    assert len(out.slots[0].candidates) == 3 and out.slots[0].candidates[-1].temperature == 0.0
+    # a sample that says the fact in its own words (10 words: whole, as 1.3x the budget allows) is
+    # kept, and no fact line is added
+    llm, _ = llm_with(["Order today and get two bags.", "Buy two bags today and get a free ceramic cup!"])
+    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2, stretch=1.3)
+    assert out.slots[0].text == "Buy two bags today and get a free ceramic cup!" and len(out.slots[0].candidates) == 2

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import random
+from importlib import resources
 
 import pytest
 
 from models.llm import get_chat_model
 from models.settings import Settings
 from tests.scripted import ScriptedTransport
+from tools import lengthfit
 from tools.claims import find_numbers
 from tools.guard import FactGuard
 from tools.lengthfit import fit_length
@@ -280,3 +282,31 @@ def test_a_looping_reply_says_each_clause_once():
     llm, _ = llm_with(["质地轻薄不油腻，快来抢哦，快来抢哦，大家都知道吧，快来抢哦！"])
     out = narrate(FACTS, story(("质地/成分/材质", (14, 30)),), llm=llm, guard=FactGuard(FACTS.product, FACTS.facts))
     assert out.slots[0].text.count("快来抢哦") == 1 and out.slots[0].raw.count("快来抢哦") == 1
+
+
+def test_english_lines_are_never_cut_on_a_dangling_word():
+    line = "Buy two bags today and you will get a free ceramic cup with your order"  # one clause, 15 words
+    assert fit_length(line, (4, 7), "words", language="en") == "Buy two bags today."  # not "...and you will."
+    whole = "Buy two bags and get a free ceramic cup."  # 9 words
+    assert fit_length(whole, (3, 7), "words", language="en") == "Buy two bags."  # not "...get a free."
+    # a voice-over may speak a little faster: whole clauses up to 1.3x the maximum rather than a cut
+    assert fit_length(whole, (4, 7), "words", language="en", stretch=1.3) == whole
+    assert fit_length(line, (4, 7), "words", language="en", stretch=1.3) == "Buy two bags today."
+    assert lengthfit.clipped(whole, "Buy two bags.") and not lengthfit.clipped(whole, whole)
+
+
+def test_english_worked_examples_are_shown_from_another_product():
+    facts = ProductFacts(product="Aurora Espresso Blend", aliases=["Aurora"],
+                         facts={"promotion": ["buy two bags, get a free ceramic cup"]})
+    s = Storyline(language="en", slots=[Slot(index=1, labels=["引导购买"], budget=(6, 10), unit="words")])
+    llm, t = llm_with(["Buy two bags, get a free ceramic cup."])
+    narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), examples=ExampleBank.english())
+    msgs = t.requests[0]["messages"]
+    assert [m["role"] for m in msgs] == ["system", "user", "assistant", "user"]
+    assert "Aurora" not in msgs[1]["content"] and "Aurora" in msgs[-1]["content"]
+    records = json.loads((resources.files("tools") / "data" / "examples_en.json").read_text())["records"]
+    buying = {c["narration"] for r in records for c in r["clips"] if c["labels"] == ["purchase"]}
+    assert msgs[2]["content"] in buying and 3 <= len(msgs[2]["content"].split()) <= 13
+    # the example's request carries the fact phrases its line says
+    example_facts = msgs[1]["content"].split("Selling points (use them as written):")[1].split("\n")[0]
+    assert example_facts.strip() != "none"

@@ -1,9 +1,11 @@
 """Fit a narration into its length budget without cutting words in half.
 
-Too long: keep the best ordered subset of whole clauses that fits; failing that, cut
-at the last word boundary. Too short: append fact phrases (always supported), then a
-neutral closing phrase. Chinese counts characters (punctuation included, as
-E-SyncVidStory does); English counts words.
+Too long: keep the best ordered subset of whole clauses that fits; failing that, whole
+clauses up to ``stretch`` times the maximum (a voice-over can speak a little faster);
+failing that, cut at the last word boundary that does not leave a dangling word ("get a
+free."). Too short: append fact phrases (always supported), then a neutral closing
+phrase. Chinese counts characters (punctuation included, as E-SyncVidStory does);
+English counts words.
 """
 
 from __future__ import annotations
@@ -14,11 +16,19 @@ import re
 from .claims import split_clauses, tokens
 from .storyline import Unit, text_length
 
-__all__ = ["fit_length", "clean_line"]
+__all__ = ["fit_length", "clean_line", "clipped"]
 
 _END_ZH = "。！？"
 _CLOSERS = {"zh": ["真的很值得入手", "推荐给大家", "快来试试吧", "值得拥有"],
             "en": ["worth a try", "you will love it", "check it out"]}
+# English words a cut line must not end on: "Buy two bags and get a free." reads as broken
+_DANGLING = set("""a an the and or but nor with without of to for from by at in on into onto as than that
+which who whose this these those its your our their my his her is are was were be been get gets got
+so very more most less such also just only every each any some no not all both plus over under about
+per your you we i it they he she can will would should could may might must has have had do does""".split())
+# words that open a new phrase: a line cut just before one ends on a whole phrase
+_BREAKS = set("""and but or so with without for to because while when which that who where plus from in on at
+as if then now today""".split())
 
 
 def clean_line(text: str) -> str:
@@ -40,33 +50,67 @@ def _finish(text: str, unit: Unit) -> str:
     return text[:-1] + "." if text[-1] in ",;:" else (text if text[-1] in ".!?" else text + ".")
 
 
-def _shorten(text: str, lo: int, hi: int, unit: Unit, keep: list[str]) -> str:
+def _shorten(text: str, lo: int, hi: int, unit: Unit, keep: list[str], stretch: float = 1.0) -> str:
     clauses = split_clauses(text)
+    longest = max(hi, int(hi * stretch))
     if len(clauses) <= 10:
-        best = under = None  # inside the budget; else the longest under the maximum (lengthened later)
+        # inside the budget; else whole clauses inside the stretched maximum; else the longest
+        # under the maximum (lengthened later) rather than a phrase cut in half
+        best = stretched = under = None
         for r in range(len(clauses), 0, -1):
             for combo in itertools.combinations(range(len(clauses)), r):
                 cand = _finish(_join([clauses[i] for i in combo], unit), unit)
-                n, kept = text_length(cand, unit), sum(k in cand for k in keep)
-                if n > hi:
+                n, kept = text_length(cand, unit), sum(k.lower() in cand.lower() for k in keep)
+                if n > longest:
+                    continue
+                if n > hi:  # keeps the facts, then the shortest, then the earliest
+                    key = (kept, -n, -sum(combo))
+                    if n >= lo and (stretched is None or key > stretched[0]):
+                        stretched = (key, cand)
                     continue
                 key = (kept, len(combo), -sum(combo))  # keeps the facts, then most clauses, earliest
                 if n >= lo and (best is None or key > best[0]):
                     best = (key, cand)
                 if under is None or (kept, n) > under[0]:
                     under = ((kept, n), cand)
-        # none lands inside: the longest subset under the maximum rather than a phrase cut in half
+        if stretched and (best is None or stretched[0][0] > best[0][0]):  # more of the facts, a bit long
+            return stretched[1]
         if best or under:
             return (best or under)[1]
     # no clause subset fits: cut at a word boundary
     words = tokens(text) if unit == "chars" else text.split()
-    out = ""
+    out: list[str] = []
     for w in words:
-        nxt = out + w if unit == "chars" else (out + " " + w).strip()
-        if text_length(_finish(nxt, unit), unit) > hi:
+        if text_length(_finish(_join([*out, w], unit) if unit == "words" else "".join([*out, w]), unit), unit) > hi:
             break
-        out = nxt
-    return _finish(out, unit)
+        out.append(w)
+    if unit == "words":
+        # end where a new phrase would start ("Buy two bags | and get a free cup"), else at least
+        # not on "a", "the", "with", "get"...
+        word = lambda w: w.strip(",;:").lower()  # noqa: E731
+        breaks = [n for n in range(1, len(out) + 1) if n < len(words) and word(words[n]) in _BREAKS
+                  and word(out[n - 1]) not in _DANGLING]
+        if breaks:
+            out = out[:breaks[-1]]
+        while len(out) > 1 and word(out[-1]) in _DANGLING:
+            out.pop()
+        return _finish(_join(out, unit), unit)
+    return _finish("".join(out), unit)
+
+
+def _bare(s: str) -> str:
+    return re.sub(r"\W+", " ", s).strip().lower()
+
+
+def clipped(raw: str, fitted: str) -> bool:
+    """Whether fitting cut ``raw`` inside a clause: the fitted line ends on a strict prefix
+    of one of the raw line's clauses (whole clauses and appended phrases are not cut)."""
+    ends = split_clauses(fitted)
+    if not ends or not raw:
+        return False
+    last = _bare(ends[-1])
+    whole = [_bare(c) for c in split_clauses(clean_line(raw))]
+    return bool(last) and last not in whole and any(c.startswith(last) and c != last for c in whole)
 
 
 def _lengthen(text: str, lo: int, hi: int, unit: Unit, fillers: list[str], language: str) -> str:
@@ -85,7 +129,8 @@ def _lengthen(text: str, lo: int, hi: int, unit: Unit, fillers: list[str], langu
 
 
 def fit_length(text: str, budget: tuple[int, int], unit: Unit, fillers: list[str] | None = None,
-               language: str = "zh", keep: list[str] | None = None, append_min: int = 0) -> str:
+               language: str = "zh", keep: list[str] | None = None, append_min: int = 0,
+               stretch: float = 1.0) -> str:
     """``text`` made to fit ``budget`` (min, max) in ``unit``.
 
     Args:
@@ -95,12 +140,14 @@ def fit_length(text: str, budget: tuple[int, int], unit: Unit, fillers: list[str
         append_min: the shortest kept phrase worth adding when the line left all of them out
             (Chinese characters); a line that skipped a generic word like "效果" is not
             patched with it.
+        stretch: a line too long for the budget may keep whole clauses up to this many
+            times the maximum rather than be cut inside a clause (1.0: never over).
     """
     lo, hi = budget
     keep = [k for k in (keep or []) if k]
     text = _finish(clean_line(text), unit) if text else ""
     if text_length(text, unit) > hi:
-        text = _shorten(text, lo, hi, unit, keep)
+        text = _shorten(text, lo, hi, unit, keep, stretch)
     if keep and not any(k.lower() in text.lower() for k in keep):
         sep = "，" if unit == "chars" else ", "
         for k in (k for k in keep if unit == "words" or len(k) >= append_min):
@@ -110,6 +157,6 @@ def fit_length(text: str, budget: tuple[int, int], unit: Unit, fillers: list[str
                 break
     if text_length(text, unit) < lo:
         text = _lengthen(text, lo, hi, unit, fillers or [], language)
-    if text_length(text, unit) > hi:  # a filler overshot: last resort, cut at a word boundary
-        text = _shorten(text, lo, hi, unit, keep)
+    if text_length(text, unit) > max(hi, int(hi * stretch)):  # a filler overshot: last resort, cut
+        text = _shorten(text, lo, hi, unit, keep, stretch)
     return text

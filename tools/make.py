@@ -27,6 +27,7 @@ from tools.timeline import Crop, Cue, Item, Timeline, split_cues, write_ass, wri
 __all__ = ["MakeResult", "make_ad", "build_timeline", "MakeError"]
 
 FPS = 30
+VOICE_MAX_RATE = 1.3  # the fastest a voice-over line is spoken to fit its slot
 PROMO_FIELDS = ("promotion", "promotions", "活动优惠", "优惠", "price", "价格")
 
 
@@ -142,7 +143,7 @@ def _voice_over(tl: Timeline, lines: list[str], folder: Path, language: str) -> 
         room = max(0.5, it.duration - 0.3)
         speech = synthesize(line)
         if speech.duration > room:
-            speech = synthesize(line, rate=min(1.3, speech.duration / room * 1.02))
+            speech = synthesize(line, rate=min(VOICE_MAX_RATE, speech.duration / room * 1.02))
         path = speech.write_wav(folder / f"slot{it.index:02d}.wav")
         it.voice, it.voice_duration = str(path.resolve()), round(speech.duration, 3)
         cues += split_cues(line, it.start + 0.12, min(it.end, it.start + 0.12 + speech.duration), language)
@@ -315,7 +316,7 @@ def _narrate(plan: Plan, tl: Timeline, facts: ProductFacts | None, spec: AdSpec,
     from models.llm import get_chat_model
     from models.loaders import text_embedder
     from tools.guard import FactGuard
-    from tools.narrate import narrate
+    from tools.narrate import ExampleBank, narrate
     from tools.storyline import Slot, SlotContext, Storyline, budget_for_duration
     from tools.tags import group_of
 
@@ -332,7 +333,12 @@ def _narrate(plan: Plan, tl: Timeline, facts: ProductFacts | None, spec: AdSpec,
     guard = FactGuard(facts.product, facts.facts, embedder=text_embedder(settings))
     chat = llm or get_chat_model(settings, temperature=0.7, max_tokens=160)
     brief = ", ".join(x for x in (spec.tone, spec.brief) if x)
-    return narrate(facts, story, llm=chat, guard=guard, brief=brief)
+    # English: worked examples written for invented products; two samples a slot (the guard's
+    # verdict, no copy of an earlier line and a line kept whole choose); a line of whole clauses
+    # may run to 1.3x its budget, which the voice absorbs by speaking up to 1.3x faster
+    examples = ExampleBank.english() if language == "en" else None
+    return narrate(facts, story, llm=chat, guard=guard, brief=brief, examples=examples, candidates=2,
+                   stretch=VOICE_MAX_RATE)
 
 
 def _plan_json(spec: AdSpec, audio: str, language: str, stream: Path, segment, plans: list[Plan],

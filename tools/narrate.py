@@ -8,7 +8,8 @@ name alone, the demo voice-over read worse with the title), the slot's script la
 definition, those phrases in a plain fact draft,
 what the clip shows, its position, its length budget and the previous line as memory, and
 turns the draft into a spoken line; before it, a worked example of the same label and
-length from another product (its fact draft -> its real line). Where the server takes
+length from another product (its fact draft -> its real line; in English, lines written for
+invented products, ``tools/data/examples_en.json``: ``ExampleBank.english()``). Where the server takes
 grammars (llama.cpp), a Chinese line is written under ``tools.linegrammar``: the planned
 phrases verbatim and in order, the model's own words around them, no digits of its own.
 Every line goes
@@ -21,11 +22,13 @@ more than once and the line real ads' wording favours is kept (``tools.linescore
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from typing import Literal
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
@@ -36,7 +39,7 @@ from prompts import render
 from .claims import split_clauses, tokens
 from .factplan import FactPlanModel, padding_order, plan_applies, plan_facts
 from .guard import INSTRUCTION_PATTERN, FactGuard, GuardReport, sanitize_facts
-from .lengthfit import clean_line, fit_length
+from .lengthfit import clean_line, clipped, fit_length
 from .linegrammar import LineGrammar, line_grammar
 from .linescore import LineScorer, SlotContext
 from .schema import ProductFacts
@@ -60,6 +63,7 @@ class Candidate(BaseModel):
     score: float = 0.0
     guard_ok: bool = True
     repeats_earlier: bool = False
+    clipped: bool = Field(False, description="fitting cut the sample inside a clause")
     temperature: float = 0.2
 
 
@@ -172,13 +176,16 @@ class Demo:
 
 
 class ExampleBank:
-    """Real narrations (E-SyncVidStory records) used as worked examples: fact draft -> real line."""
+    """Real narrations (E-SyncVidStory records) used as worked examples: fact draft -> real line.
 
-    def __init__(self, records: list[dict]):
+    ``language`` sets how a line's length is counted (characters in Chinese, words otherwise)."""
+
+    def __init__(self, records: list[dict], language: str = "zh"):
         self.demos: dict[str, list[Demo]] = {}
+        self.unit = "chars" if language == "zh" else "words"
         for rec in records:
             phrases = [p for ps in rec["facts"].values() for p in ps if len(p) >= 2]
-            name = short_name(rec["product"])
+            name = short_name(rec["product"], language=language)
             for clip in rec["clips"]:
                 text = clip.get("narration", "")
                 if not text:
@@ -187,6 +194,12 @@ class ExampleBank:
                 label = get_label(clip["labels"][0]).zh
                 self.demos.setdefault(label, []).append(Demo(rec["product"], label, used,
                                                              text.replace(rec["product"], name)))
+
+    @classmethod
+    def english(cls) -> ExampleBank:
+        """The shipped English examples: lines written for invented products (no real ad)."""
+        data = json.loads((resources.files("tools") / "data" / "examples_en.json").read_text(encoding="utf-8"))
+        return cls(data["records"], language="en")
 
     def pick(self, label: str, exclude_product: str, target: int, k: int = 1, seed: int = 0,
              n_facts: int | None = None) -> list[Demo]:
@@ -198,8 +211,9 @@ class ExampleBank:
         Any other product, not the most similar: a similar product's line leaks its own
         claims ("修复角质层" from another serum) that then read as plausible here.
         """
+        slack = 6 if self.unit == "chars" else 3
         pool = [d for d in self.demos.get(get_label(label).zh, []) if d.product != exclude_product
-                and abs(len(d.narration) - target) <= 6]
+                and abs(text_length(d.narration, self.unit) - target) <= slack]
         random.Random(seed).shuffle(pool)
         if n_facts is not None:
             pool.sort(key=lambda d: ((not d.facts) != (not n_facts), abs(min(len(d.facts), 2) - min(n_facts, 2))))
@@ -208,12 +222,27 @@ class ExampleBank:
 
 def _said(phrases: list[str], text: str) -> list[str]:
     """The phrases ``text`` says, in the order it says them, none inside another one said."""
-    found = sorted({p for p in phrases if p in text}, key=lambda p: (text.find(p), -len(p)))
+    low = text.lower()
+    found = sorted({p for p in phrases if p.lower() in low}, key=lambda p: (low.find(p.lower()), -len(p)))
     out: list[str] = []
     for p in found:
         if not any(p in q for q in out):
             out.append(p)
     return out
+
+
+def _says(phrases: list[str], text: str, unit: str) -> int:
+    """How many of ``phrases`` ``text`` says: verbatim in Chinese; in English, three quarters of
+    a phrase's words at least ("Buy two bags and get a free ceramic cup" says "buy two bags, get
+    a free ceramic cup")."""
+    if unit == "chars":
+        return len(_said(phrases, text))
+    heard = set(re.findall(r"[\w$%]+(?:[.,]\d+)*", text.lower()))
+    count = 0
+    for p in phrases:
+        words = re.findall(r"[\w$%]+(?:[.,]\d+)*", p.lower())
+        count += bool(words) and sum(w in heard for w in words) >= 0.75 * len(words)
+    return count
 
 
 def _similar(a: str, b: str) -> float:
@@ -241,6 +270,7 @@ class _Job:
     constrained: bool = False
     scorer: LineScorer | None = None
     candidates: int = 1
+    stretch: float = 1.0
 
 
 def _label_text(labels: list[str], lang: str) -> str:
@@ -267,11 +297,11 @@ def _slot_messages(job: _Job, slot: Slot, assigned: list[str], previous: list[st
     lang = job.storyline.language
     lo, hi = slot.budget
     msgs: list = [SystemMessage(render(f"narrate_system_{lang}.j2", brief=job.brief))]
-    if job.examples is not None and lang == "zh":
+    if job.examples is not None:
         for d in job.examples.pick(slot.labels[0], job.facts.product, (lo + hi) // 2, seed=slot.index,
                                    n_facts=len(assigned)):
-            n = len(d.narration)
-            msgs += [HumanMessage(_request(job, slot, short_name(d.product), d.facts, max(1, n - 3), n + 3,
+            n = text_length(d.narration, slot.unit)
+            msgs += [HumanMessage(_request(job, slot, short_name(d.product, language=lang), d.facts, max(1, n - 3), n + 3,
                                            title=d.product)),
                      AIMessage(d.narration)]
     ctx = slot.context
@@ -334,10 +364,11 @@ def _fillers(job: _Job, slot: Slot, assigned: list[str]) -> list[str]:
 def _fit(job: _Job, slot: Slot, repaired: str, fillers: list[str], assigned: list[str], append_min: int) -> str:
     """A guard-repaired line fitted to the budget (the joins of appended fact phrases re-checked)."""
     lang = job.storyline.language
-    final = fit_length(repaired, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min)
+    final = fit_length(repaired, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min,
+                       stretch=job.stretch)
     if job.guard is not None and final != repaired:  # fillers are facts, but check the joins too
         final = fit_length(job.guard.repair(final), slot.budget, slot.unit, fillers, lang, keep=assigned,
-                           append_min=append_min)
+                           append_min=append_min, stretch=job.stretch)
     return final
 
 
@@ -355,7 +386,9 @@ def _candidates(job: _Job, slot: Slot, msgs: list, grammar: LineGrammar | None, 
     """Sample the slot's line ``job.candidates`` times (the first at a low temperature, the others
     hotter with their own seeds; the prompt is the same, so a llama.cpp server decodes only the new
     line) and pick one: a line the guard passes before one it does not, a line that does not copy
-    an earlier slot before one that does, then the highest ``job.scorer`` score.
+    an earlier slot before one that does, a line fitted whole before one cut inside a clause,
+    then the highest ``job.scorer`` score (without a scorer: the line saying more of the slot's
+    fact phrases).
 
     Returns the chosen raw line and the guard's report on it, the line the same narrator would
     keep without the guard (picked on the unrepaired samples, fitted: baseline c), every
@@ -373,19 +406,42 @@ def _candidates(job: _Job, slot: Slot, msgs: list, grammar: LineGrammar | None, 
             raw = _generate(job, msgs, slot, temperature=0.8, grammar=grammar)
             calls += 1
             copies = max(_similar(raw, p) for p in previous) > 0.7
-        unguarded = fit_length(raw, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min)
+        unguarded = fit_length(raw, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min,
+                               stretch=job.stretch)
         report = job.guard.check(raw) if job.guard is not None else None
         ok = report is None or report.ok
         final = unguarded if job.guard is None else _fit(job, slot, job.guard.repair(raw), fillers, assigned,
                                                           append_min)
         score = job.scorer.score(final, ctx) if ctx is not None else 0.0
         raw_score = job.scorer.score(unguarded, ctx) if ctx is not None else 0.0
-        pool.append(((ok, not copies, score, -k), (not copies, raw_score, -k), raw, report,
+        cut, raw_cut = clipped(raw, final), clipped(raw, unguarded)
+        # without a scorer, the line saying more of the slot's facts (the scorer weighs them itself)
+        said = _says(assigned, final, slot.unit) if ctx is None else 0
+        raw_said = _says(assigned, unguarded, slot.unit) if ctx is None else 0
+        pool.append(((ok, not copies, not cut, said, score, -k), (not copies, not raw_cut, raw_said, raw_score, -k),
+                     raw, report,
                      Candidate(text=final, raw=unguarded, score=round(score, 5), guard_ok=ok, repeats_earlier=copies,
-                               temperature=temperature)))
-    best = max(pool, key=lambda x: x[0])
+                               clipped=cut, temperature=temperature)))
     free = max(pool, key=lambda x: x[1])
+    if ctx is None and len(temps) > 1 and assigned and not any(x[0][3] for x in pool):
+        pool.append(_fact_line(job, slot, assigned, fillers, append_min))
+    best = max(pool, key=lambda x: x[0])
     return best[2], best[3], free[4].raw, [x[4] for x in pool], calls
+
+
+def _fact_line(job: _Job, slot: Slot, assigned: list[str], fillers: list[str], append_min: int
+               ) -> tuple[tuple, tuple, str, GuardReport | None, Candidate]:
+    """The slot's fact phrases as a line of their own: the candidate kept when no sample says
+    any of them (a buying slot that forgot its promotion, a feature slot gone vague)."""
+    sep = "，" if slot.unit == "chars" else ", "
+    line = sep.join(assigned)
+    line = line[:1].upper() + line[1:]
+    report = job.guard.check(line) if job.guard is not None else None
+    final = _fit(job, slot, job.guard.repair(line) if job.guard is not None else line, fillers, assigned,
+                 append_min)
+    said = _says(assigned, final, slot.unit)
+    return ((report is None or report.ok, True, True, said, 0.0, -99), (), line, report,
+            Candidate(text=final, raw=final, guard_ok=report is None or report.ok, temperature=0.0))
 
 
 def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str]) -> SlotNarration:
@@ -438,7 +494,7 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
             examples: ExampleBank | None = None, brief: str = "", mode: Literal["slot", "ad"] = "slot",
             max_retries: int = 1, fact_model: FactPlanModel | None = None,
             facts_by: Literal["plan", "label"] = "plan", constrained: bool | None = None,
-            scorer: LineScorer | None = None, candidates: int = 2,
+            scorer: LineScorer | None = None, candidates: int | None = None, stretch: float = 1.0,
             on_slot: Callable[[SlotNarration], None] | None = None) -> Narration:
     """Write one grounded narration per slot of ``storyline`` for the product in ``facts``.
 
@@ -447,7 +503,8 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
         storyline: the slots (labels, budgets, positions, optional clip context).
         llm: the chat model (``models.llm.get_chat_model``).
         guard: a FactGuard for these facts; None writes without the guard (baseline c).
-        examples: worked examples from real ads (Chinese); None writes without them.
+        examples: worked examples (real Chinese ads, or ``ExampleBank.english()``); None
+            writes without them.
         brief: tone / audience wishes from the user (data, not instructions for the facts).
         mode: "slot" (one call per slot, memory of earlier lines) or "ad" (one JSON call).
         max_retries: regenerations after the guard finds an unsupported claim.
@@ -457,10 +514,12 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
         constrained: write each Chinese line under a grammar that keeps the slot's fact phrases
             verbatim and the model's own words free of digits (``tools.linegrammar``);
             None: whenever the server takes grammars (``llm.grammar``).
-        scorer: a ``LineScorer`` (real lines' n-gram statistics); with it, each slot's line is
-            sampled ``candidates`` times and the one a real line would most likely share words
-            with is kept. None: one sample per slot.
-        candidates: samples per slot when a scorer is given.
+        scorer: a ``LineScorer`` (real lines' n-gram statistics): among a slot's samples, the
+            one a real line would most likely share words with is kept.
+        candidates: samples per slot (None: 2 with a scorer, else 1). Without a scorer the
+            guard's verdict, not copying an earlier line and fitting whole still choose.
+        stretch: a line may keep whole clauses up to this many times its budget's maximum
+            rather than be cut inside a clause (a voice-over can speak a little faster).
         on_slot: called with each finished slot (progress).
     """
     start = time.perf_counter()
@@ -470,7 +529,8 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
                short_name(facts.product, facts.aliases, storyline.language), clean, planner, facts_by,
                constrained=(getattr(llm, "grammar", False) if constrained is None else constrained)
                and storyline.language == "zh", scorer=scorer,
-               candidates=max(1, candidates) if scorer is not None else 1)
+               candidates=max(1, candidates if candidates is not None else (2 if scorer is not None else 1)),
+               stretch=stretch)
     if facts_by == "label":
         assignments = assign_facts(storyline, clean)
     else:
