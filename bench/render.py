@@ -37,7 +37,8 @@ def timeline(duration: float, aspect: str):
     spec = spec_from_brief("energetic food ad", products=[f.product for f in facts], duration=duration,
                            aspect=aspect, audio="original", music=False)
     plan = arrange(report.analysis, report.highlights, spec, facts[0], kind="speech")[0]
-    tl = build_timeline(plan, report.analysis, report.highlights, spec, "en", "original", title=facts[0].product)
+    tl = build_timeline(plan, report.analysis, report.highlights, spec, "en", "original", title=facts[0].product,
+                        screen=report.screen)
     for k, it in enumerate(tl.items[:-1]):  # a crossfade between every other pair: both renderers do the same
         if k % 2 == 0:
             it.transition_out, it.transition_seconds = "crossfade", 0.4

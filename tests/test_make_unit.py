@@ -78,6 +78,12 @@ def test_narration_cues_are_short_and_cover_the_line():
     cues = split_cues("Fresh beans, roasted in small batches, with a rich crema and a smooth finish.", 2.0, 6.0)
     assert cues[0].start == 2.0 and cues[-1].end == pytest.approx(6.0)
     assert all(len(c.text) <= 40 for c in cues) and " ".join(c.text for c in cues).startswith("Fresh beans,")
+    # a cue ends where the line breathes, never on "and", "a", "with"
+    cues = split_cues("Medium-dark roast, smooth and creamy, rich crema.", 0.0, 3.0)
+    assert [c.text for c in cues] == ["Medium-dark roast,", "smooth and creamy, rich crema."]
+    words = "Great to see so many of you here tonight with a cup of the best coffee in town".split()
+    for c in split_cues(" ".join(words), 0.0, 5.0):
+        assert len(c.text) <= 30 and c.text.split()[-1] not in ("a", "the", "with", "of", "in", "to")
     zh = split_cues("这款精华质地清爽，上脸很快吸收，而且一点都不黏腻，敏感肌也能放心用。", 0, 4, "zh")
     assert len(zh) >= 2 and all(len(c.text) <= 16 for c in zh)
 

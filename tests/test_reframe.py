@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from tools.reframe import MAX_SPEED, follow
+from tools.reframe import MAX_SPEED, _cut_boxes, avoid_text, follow, overlay_boxes
 from tools.render import _crop_expr
 from tools.schema import Shot
 from tools.timeline import Crop, Item, Timeline
@@ -50,3 +51,40 @@ def _eval(expr: str, t: float) -> float:
         if ch == "," and depth == 0:
             return _eval(rest[:i], t) if t < float(limit) else _eval(rest[i + 1:], t)
     raise ValueError(expr)
+
+
+# the demo stream's OCR, as analysis stores it (boxes in a 960x540 frame of the 1280x720 source)
+_LIVE = {"t": 29.84, "shot": 6, "text": "LIVE", "box": [10, 8, 83, 52]}
+_LOWER_THIRD = {"text": "Aurora Espresso Blend", "box": [23, 465, 318, 503]}  # x 0.024..0.331
+
+
+def _shots(n: int) -> list[Shot]:
+    return [Shot(index=i, start=4.0 * i, end=4.0 * (i + 1)) for i in range(n)]
+
+
+def test_captions_seen_in_several_shots_count_everywhere_others_in_their_shot():
+    screen = [_LIVE] + [{**_LOWER_THIRD, "t": 4.0 * k + 2, "shot": k} for k in (1, 3, 5)] + \
+        [{"t": 18.0, "shot": 4, "text": "SALE", "box": [600, 100, 700, 140]}]
+    boxes = overlay_boxes(screen, _shots(8), (1280, 720))
+    lower = pytest.approx((23 / 960, 465 / 540, 318 / 960, 503 / 540))
+    assert boxes(10.0) == [lower]  # shot 2 was not read: the lower third is there all the same
+    assert len(boxes(18.0)) == 2  # shot 4: its own SALE sticker and the lower third
+    assert boxes(31.0) == []  # after the last sighting (shot 5 ends at 24 s, +1 s) and only LIVE's shot is 6
+
+
+def test_the_crop_moves_so_a_caption_is_whole_or_gone():
+    boxes = overlay_boxes([{**_LOWER_THIRD, "t": 4.0 * k + 2, "shot": k} for k in range(3)], _shots(3), (1280, 720))
+    width = 720 * 9 / 16 / 1280  # a 9:16 crop of the 16:9 source: 0.316 of its width
+    run = [Crop(0.0, 0.45, 0.5), Crop(1.0, 0.46, 0.5, cut=False), Crop(2.0, 0.44, 0.5, cut=False)]
+    a = 0.45 - width / 2  # 0.292: the left edge falls inside the caption (0.024..0.331)
+    assert _cut_boxes(a, a + width, boxes(0.5), 0.005) == 1
+    moved = avoid_text(run, boxes, width)
+    shift = moved[0].x - run[0].x
+    assert 0 < shift <= 0.3 * width and all(m.x - r.x == pytest.approx(shift) for m, r in zip(moved, run, strict=True))
+    a = float(np.mean([m.x for m in moved])) - width / 2
+    assert _cut_boxes(a, a + width, boxes(0.5), 0.005) == 0 and a >= 0.331  # the caption is left out whole
+    # a crop far from any caption is not touched; one that cannot get clear within the limit neither
+    far = [Crop(0.0, 0.8, 0.5)]
+    assert avoid_text(far, boxes, width) == far
+    stuck = [Crop(0.0, 0.3, 0.5)]  # clear on the right needs 0.19, inside on the left 0.13: both too far
+    assert avoid_text(stuck, boxes, width) == stuck

@@ -64,6 +64,7 @@ class AnalyzeReport:
     analysis: Analysis
     steps: list[StepReport] = field(default_factory=list)
     highlights: list[dict] = field(default_factory=list)  # per shot: score, crop_x, crop_y
+    screen: list[dict] = field(default_factory=list)  # OCR lines: t, shot, text, score, box (540-line frame)
 
     @property
     def did_work(self) -> bool:
@@ -359,6 +360,7 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
     report.analysis = Analysis(video=video, versions=versions, language=language, sentences=sentences,
                                shots=shots, scenes=scenes, segments=segments)
     report.highlights = highlights
+    report.screen = list(screen)
 
     # clips: stored in the catalog, their words' vectors in the library's Faiss index
     from tools import clips as clips_mod

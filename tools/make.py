@@ -63,13 +63,17 @@ def _sticker(facts: ProductFacts | None, language: str) -> str:
 
 
 def build_timeline(plan: Plan, analysis: Analysis, highlights: Sequence[dict], spec: AdSpec, language: str,
-                   audio: str, title: str = "", sticker: str = "") -> Timeline:
-    """The timeline of ``plan``: items with in points, crop centres per source shot, transitions."""
+                   audio: str, title: str = "", sticker: str = "", screen: Sequence[dict] = ()) -> Timeline:
+    """The timeline of ``plan``: items with in points, crop centres per source shot, transitions.
+
+    ``screen``: the stream's OCR lines; the crop keeps its captions whole or leaves them out."""
     v = analysis.video
-    from tools.reframe import follow
+    from tools.reframe import avoid_text, follow, overlay_boxes
 
     width, height = spec.size
     centres = [(h["crop_x"], h["crop_y"]) for h in highlights] or [(0.5, 0.5)]
+    crop_width = min(1.0, v.height * width / height / max(v.width, 1))  # of the source width
+    boxes = overlay_boxes(screen, analysis.shots, (v.width, v.height))
     items: list[Item] = []
     words = sorted((w.start, w.end) for s in analysis.sentences for w in s.words)
     t = 0.0
@@ -87,7 +91,7 @@ def build_timeline(plan: Plan, analysis: Analysis, highlights: Sequence[dict], s
         length = slot.duration + secs
         if m.kind != "speech":
             src_in = max(0.0, min(src_in, v.duration - length - 0.05))
-        crops = follow(v.path, src_in, length, analysis.shots, centres)
+        crops = avoid_text(follow(v.path, src_in, length, analysis.shots, centres), boxes, crop_width)
         if audio == "both" and speech_end is None and v.has_audio:
             speech_end = src_in + slot.duration  # the stream's own sound, quietened under the voice-over
         items.append(Item(index=k + 1, source=str(Path(v.path).resolve()), src_in=round(src_in, 3), start=round(t, 3),
@@ -216,7 +220,8 @@ def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, o
     rendered = []
     for n, plan in enumerate(plans if render_all else plans[:1]):
         suffix = "" if n == 0 else f"_v{n + 1}"
-        tl = build_timeline(plan, analysis, highlights, spec, language, audio, title=_short(title, language),
+        tl = build_timeline(plan, analysis, highlights, spec, language, audio, screen=report.screen,
+                            title=_short(title, language),
                             sticker=_sticker(product, language))
         narration = None
         t2 = time.perf_counter()

@@ -5,6 +5,9 @@ is the largest face (mediapipe; a face sits a little above the crop's centre so 
 upper body shows), else the shot's attention centre from the analysis. Within a shot the
 track is smoothed (median of three, then an exponential filter) and its speed limited,
 so the crop glides instead of jittering; at a source cut it jumps with the picture.
+Then :func:`avoid_text` nudges each shot's crop sideways, as little as it can, so the
+source's own captions and badges (OCR boxes) are kept whole or left out, never cut in half
+at the crop's edge (a lower third read as "...lend").
 
     >>> crops = follow("live.mp4", 120.0, 4.5, shots, centres)     # doctest: +SKIP
 """
@@ -12,13 +15,13 @@ so the crop glides instead of jittering; at a source cut it jumps with the pictu
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from tools.timeline import Crop
 
-__all__ = ["follow", "MAX_SPEED"]
+__all__ = ["follow", "avoid_text", "overlay_boxes", "MAX_SPEED"]
 
 MAX_SPEED = 0.12  # the crop centre moves at most this share of the frame width per second
 
@@ -79,3 +82,83 @@ def follow(source: str | os.PathLike, src_in: float, length: float, shots: Seque
         crops += [Crop(round(float(a), 3), round(float(x), 4), round(float(y), 4), cut=False)
                   for a, x, y in zip(t[1:], xs[1:], ys[1:], strict=True)]
     return crops
+
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the source frame
+
+
+def overlay_boxes(screen: Sequence[dict], shots: Sequence, source_size: tuple[int, int], rows: int = 540,
+                  min_shots: int = 3) -> Callable[[float], list[Box]]:
+    """``boxes(t)``: the on-screen text boxes to respect at source time ``t``.
+
+    ``screen``: OCR lines (``t``, ``shot``, ``box`` in the pixels of a frame ``rows`` high).
+    OCR reads a few keyframes, so a box read in ``min_shots`` or more shots at the same place
+    (a stream's badge or lower third) counts everywhere between its first and last sighting;
+    any other box counts in its own shot.
+    """
+    sw, sh = source_size
+    fw = rows * sw / max(sh, 1)
+    starts = np.array([s.start for s in shots], float) if shots else np.zeros(1)
+
+    def norm(b) -> Box:
+        return (b[0] / fw, b[1] / rows, b[2] / fw, b[3] / rows)
+
+    own: dict[int, list[Box]] = {}
+    places: list[tuple[Box, set[int], float, float]] = []
+    for line in screen:
+        box = norm(line["box"])
+        own.setdefault(int(line["shot"]), []).append(box)
+        for i, (b, seen, t0, t1) in enumerate(places):
+            if max(abs(u - v) for u, v in zip(b, box, strict=True)) < 0.03:
+                places[i] = (b, seen | {int(line["shot"])}, min(t0, line["t"]), max(t1, line["t"]))
+                break
+        else:
+            places.append((box, {int(line["shot"])}, line["t"], line["t"]))
+    lasting = [(b, t0, t1) for b, seen, t0, t1 in places if len(seen) >= min_shots]
+
+    def boxes(t: float) -> list[Box]:
+        k = max(0, int(np.searchsorted(starts, t + 1e-6, side="right")) - 1)
+        return own.get(k, []) + [b for b, t0, t1 in lasting if t0 - 1 <= t <= t1 + 1 and b not in own.get(k, [])]
+
+    return boxes
+
+
+def _cut_boxes(a: float, b: float, boxes: Sequence[Box], margin: float) -> int:
+    """How many boxes the window ``a..b`` cuts (neither wholly inside nor wholly outside)."""
+    return sum(not (x1 <= a + margin or x0 >= b - margin or (x0 >= a and x1 <= b)) for x0, _, x1, _ in boxes)
+
+
+def avoid_text(crops: list[Crop], boxes: Callable[[float], list[Box]], width: float, max_shift: float = 0.3,
+               margin: float = 0.01) -> list[Crop]:
+    """``crops`` with each shot's run (from a cut to the next) shifted sideways so no text box is
+    cut by the crop's left or right edge: the smallest shift that keeps every box wholly inside
+    or wholly outside the window, at most ``max_shift`` of the crop ``width`` (fractions of the
+    source width) so the subject stays in frame; with no such shift, the one cutting fewest.
+    """
+    if width >= 1.0 or not crops:
+        return crops
+    runs: list[list[Crop]] = []
+    for c in crops:
+        if c.cut or not runs:
+            runs.append([])
+        runs[-1].append(c)
+    out: list[Crop] = []
+    for run in runs:
+        seen = {bx for c in run for bx in boxes(c.at)}
+        if not seen:
+            out += run
+            continue
+        cx = float(np.mean([c.x for c in run]))
+        centre = min(max(cx, width / 2), 1 - width / 2)  # where the renderer would put it
+        a, b = centre - width / 2, centre + width / 2
+        shifts = [0.0]
+        for x0, _, x1, _ in seen:
+            shifts += [x1 + margin - a, x0 - margin - b, x0 - margin - a, x1 + margin - b]
+        limit = max_shift * width
+        ok = [d for d in shifts if abs(d) <= limit + 1e-9 and a + d >= -1e-9 and b + d <= 1 + 1e-9]
+        d = min(ok, key=lambda d: (_cut_boxes(a + d, b + d, list(seen), margin / 2), abs(d)))
+        if _cut_boxes(a + d, b + d, list(seen), margin / 2) >= _cut_boxes(a, b, list(seen), margin / 2):
+            d = 0.0  # no better: leave the subject where it was
+        out += [Crop(c.at, round(min(max(c.x, width / 2), 1 - width / 2) + d, 4), c.y, c.cut) if d else c
+                for c in run]
+    return out

@@ -91,6 +91,32 @@ class Timeline:
 # ------------------------------------------------------------------ subtitles
 
 
+def _english_chunks(words: list[str], most: int = 30) -> list[str]:
+    """Words in readable chunks of at most ``most`` characters: split where the line takes a
+    breath (after a comma or full stop, before "and", "with"...), never after "a", "the",
+    "and"..., into halves as even as those allow."""
+    from tools.lengthfit import _BREAKS, _DANGLING
+
+    line = " ".join(words)
+    if len(line) <= most or len(words) < 2:
+        return [line]
+    bare = [w.strip(",.;:!?\"'").lower() for w in words]
+
+    def cost(i: int) -> float:
+        left, right = " ".join(words[:i]), " ".join(words[i:])
+        c = abs(len(left) - len(right)) / 8
+        if re.search(r"[.!?;,:]$", words[i - 1]):
+            c -= 4
+        elif bare[i] in _BREAKS:
+            c -= 2
+        if bare[i - 1] in _DANGLING and not re.search(r"[.!?;,:]$", words[i - 1]):
+            c += 6
+        return c + (len(words[:i]) < 2 or len(words[i:]) < 2) * 3
+
+    i = min(range(1, len(words)), key=cost)
+    return _english_chunks(words[:i], most) + _english_chunks(words[i:], most)
+
+
 def split_cues(text: str, start: float, end: float, language: str = "en") -> list[Cue]:
     """One line of narration as subtitle cues over ``start..end``, timed by length (short readable chunks)."""
     text = text.strip()
@@ -108,18 +134,7 @@ def split_cues(text: str, start: float, end: float, language: str = "en") -> lis
             else:
                 chunks.append(p)
     else:
-        words = text.split()
-        chunks, line = [], []
-        for w in words:
-            line.append(w)
-            if len(" ".join(line)) >= 28 or re.search(r"[.!?;,]$", w) and len(line) >= 3:
-                chunks.append(" ".join(line))
-                line = []
-        if line:
-            if chunks and len(line) <= 2:
-                chunks[-1] += " " + " ".join(line)
-            else:
-                chunks.append(" ".join(line))
+        chunks = _english_chunks(text.split())
     weights = [max(len(c), 1) for c in chunks]
     total = sum(weights)
     out, t = [], start
