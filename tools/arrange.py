@@ -38,7 +38,7 @@ from tools.schema import Analysis, ProductFacts, Segment
 __all__ = ["Moment", "PlanSlot", "Plan", "ArrangeError", "arrange", "storylines", "llm_storyline", "moments",
            "SLOT_WEIGHTS", "VARIANT_WEIGHTS"]
 
-SLOT_WEIGHTS = {"tags": 1.0, "highlight": 0.6, "coherence": 0.4, "duration": 0.3, "variety": 0.3}
+SLOT_WEIGHTS = {"tags": 1.0, "highlight": 0.6, "coherence": 0.4, "duration": 0.3, "variety": 0.5}
 INDUSTRY_BONUS = 0.03
 VARIANT_WEIGHTS = {"coverage": 0.25, "availability": 0.3, "highlight": 0.2, "coherence": 0.15, "diversity": 0.1}
 
@@ -283,9 +283,11 @@ def _choose(slots: list[dict], pool: list[Moment], coherence: Callable[[str, str
             parts["coherence"] = coherence(prev.text, m.text) if (coherence and prev and prev.text and m.text) else 0.5
             if prev is not None and m.start < prev.start:
                 parts["coherence"] *= 0.8  # going back in time costs a little
-            # a new picture after the previous one: 1 - cosine of their visual vectors (0.5 unknown)
-            parts["variety"] = (float(np.clip(1.0 - prev.look @ m.look, 0.0, 1.0))
-                                if prev is not None and prev.look is not None and m.look is not None else 0.5)
+            # a picture unlike every one shown before: 1 - the highest cosine of the visual vectors
+            # (0.5 unknown); an ad of one look throughout (the same product shot four times) bores
+            looks = [u.look for u in used if u.look is not None]
+            parts["variety"] = (float(np.clip(1.0 - max(float(u @ m.look) for u in looks), 0.0, 1.0))
+                                if looks and m.look is not None else 0.5)
             score = sum(SLOT_WEIGHTS[k] * v for k, v in parts.items())
             if best is None or score > best[0]:
                 best = (score, m, parts)
