@@ -367,7 +367,8 @@ def _plan_json(spec: AdSpec, audio: str, language: str, stream: Path, segment, p
                  "timeline": tl.as_dict()}
         if narration is not None:
             entry["narration"] = [{"slot": s.index, "labels": s.labels, "text": s.text, "raw": s.raw,
-                                   "budget": list(s.budget), "unit": s.unit, "flags": s.flags,
+                                   "budget": list(s.budget), "unit": s.unit, "facts": s.facts, "flags": s.flags,
+                                   "candidates": [c.model_dump(exclude={"raw"}) for c in s.candidates],
                                    "sentences": [asdict(e) if not hasattr(e, "model_dump") else e.model_dump()
                                                  for e in s.sentences]} for s in narration.slots]
         out["rendered"].append(entry)
