@@ -132,3 +132,18 @@ def test_when_no_sample_says_the_slot_facts_the_fact_line_is_kept():
     llm, _ = llm_with(["Order today and get two bags.", "Buy two bags today and get a free ceramic cup!"])
     out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2, stretch=1.3)
     assert out.slots[0].text == "Buy two bags today and get a free ceramic cup!" and len(out.slots[0].candidates) == 2
+
+
+def test_when_every_sample_copies_an_earlier_line_the_fact_line_is_kept():
+    facts = ProductFacts(product="Deep Field Space Poster Set", aliases=["the poster set"],
+                         facts={"brand story": ["designed by a small studio in Lisbon"],
+                                "appearance": ["deep black borders"]})
+    s = Storyline(language="en", slots=[Slot(index=1, labels=["产品推荐"], budget=(6, 12), unit="words"),
+                                        Slot(index=2, labels=["外观设计"], budget=(3, 12), unit="words")])
+    copy = "Beautifully designed by a small studio in Lisbon."
+    llm, _ = llm_with([copy, copy, copy + " Deep black borders!", copy])
+    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2)
+    assert out.slots[0].text == copy
+    second = out.slots[1]
+    assert all(c.repeats_earlier for c in second.candidates[:2]) and not second.candidates[-1].repeats_earlier
+    assert second.text == "Deep black borders."

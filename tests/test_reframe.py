@@ -78,13 +78,30 @@ def test_the_crop_moves_so_a_caption_is_whole_or_gone():
     run = [Crop(0.0, 0.45, 0.5), Crop(1.0, 0.46, 0.5, cut=False), Crop(2.0, 0.44, 0.5, cut=False)]
     a = 0.45 - width / 2  # 0.292: the left edge falls inside the caption (0.024..0.331)
     assert _cut_boxes(a, a + width, boxes(0.5), 0.005) == 1
-    moved = avoid_text(run, boxes, width)
+    moved, zoom = avoid_text(run, boxes, width)
     shift = moved[0].x - run[0].x
-    assert 0 < shift <= 0.3 * width and all(m.x - r.x == pytest.approx(shift) for m, r in zip(moved, run, strict=True))
+    assert zoom == 1.0 and 0 < shift <= 0.3 * width
+    assert all(m.x - r.x == pytest.approx(shift) for m, r in zip(moved, run, strict=True))
     a = float(np.mean([m.x for m in moved])) - width / 2
     assert _cut_boxes(a, a + width, boxes(0.5), 0.005) == 0 and a >= 0.331  # the caption is left out whole
-    # a crop far from any caption is not touched; one that cannot get clear within the limit neither
+    # a crop far from any caption is not touched
     far = [Crop(0.0, 0.8, 0.5)]
-    assert avoid_text(far, boxes, width) == far
-    stuck = [Crop(0.0, 0.3, 0.5)]  # clear on the right needs 0.19, inside on the left 0.13: both too far
-    assert avoid_text(stuck, boxes, width) == stuck
+    assert avoid_text(far, boxes, width) == (far, 1.0)
+
+
+def test_a_caption_too_wide_to_dodge_is_left_below_a_slightly_smaller_crop():
+    boxes = overlay_boxes([{**_LOWER_THIRD, "t": 4.0 * k + 2, "shot": k} for k in range(3)], _shots(3), (1280, 720))
+    width = 720 * 9 / 16 / 1280
+    stuck = [Crop(0.0, 0.3, 0.4)]  # clear on the right needs 0.19, inside on the left 0.13: both too far
+    out, zoom = avoid_text(stuck, boxes, width)
+    top = 465 / 540  # the caption's top edge
+    assert zoom == pytest.approx(1 / (top - 0.01), abs=1e-4) and zoom <= 1.25
+    assert out[0].x == 0.3 and out[0].y == pytest.approx((top - 0.01) / 2, abs=1e-4)  # the window ends above the caption
+    assert _cut_boxes(0.3 - width / zoom / 2, 0.3 + width / zoom / 2, boxes(0.5), 0.005, 0.0, top - 0.01) == 0
+    # the renderer crops that much less: 404x720 -> 348x620 of the 1280x720 source
+    tl = Timeline(1080, 1920, 30, 4.0, [], source_size=(1280, 720))
+    x, y, cw, ch = _crop_expr(tl, Item(1, "x.mp4", 0.0, 0.0, 4.0, out, zoom=zoom))
+    assert (cw, ch) == (int(round(405 / zoom / 2) * 2), int(round(720 / zoom / 2) * 2)) and int(y) == 0
+    # a caption higher up than the bottom part is not worth a zoom
+    mid = overlay_boxes([{"t": 2.0, "shot": 0, "text": "x", "box": [23, 250, 318, 290]}], _shots(1), (1280, 720))
+    assert avoid_text(stuck, mid, width)[1] == 1.0

@@ -91,13 +91,13 @@ def build_timeline(plan: Plan, analysis: Analysis, highlights: Sequence[dict], s
         length = slot.duration + secs
         if m.kind != "speech":
             src_in = max(0.0, min(src_in, v.duration - length - 0.05))
-        crops = avoid_text(follow(v.path, src_in, length, analysis.shots, centres), boxes, crop_width)
+        crops, zoom = avoid_text(follow(v.path, src_in, length, analysis.shots, centres), boxes, crop_width)
         if audio == "both" and speech_end is None and v.has_audio:
             speech_end = src_in + slot.duration  # the stream's own sound, quietened under the voice-over
         items.append(Item(index=k + 1, source=str(Path(v.path).resolve()), src_in=round(src_in, 3), start=round(t, 3),
                           duration=round(slot.duration, 3), crops=crops, tags=slot.tags,
                           speech_end=speech_end,
-                          transition_out=kind, transition_seconds=secs, reasons=slot.reasons))
+                          transition_out=kind, transition_seconds=secs, reasons=slot.reasons, zoom=zoom))
         t += slot.duration
     cta = next((it.start for it in items if it.tags and it.tags[0] in ("call_to_action", "price", "promotion")),
                round(spec.duration * 0.6, 3))
@@ -250,7 +250,7 @@ def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, o
             it = tl.items[best]
             c = it.crops[0] if it.crops else Crop(it.src_in, 0.5, 0.5)
             files["cover"] = cover(it.source, it.src_in + min(it.duration / 2, 1.0), tl, out_dir / "cover.jpg",
-                                   title=_short(title, language), crop_x=c.x, crop_y=c.y)
+                                   title=_short(title, language), crop_x=c.x, crop_y=c.y, zoom=it.zoom)
         rendered.append((plan, tl, narration, files))
         result.files.update({(k if n == 0 else f"{k}{suffix}"): v for k, v in files.items()})
 

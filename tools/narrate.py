@@ -246,8 +246,14 @@ def _says(phrases: list[str], text: str, unit: str) -> int:
 
 
 def _similar(a: str, b: str) -> float:
-    grams = lambda s: {s[i:i + 3] for i in range(max(1, len(s) - 2))}  # noqa: E731
-    x, y = grams(re.sub(r"\W", "", a)), grams(re.sub(r"\W", "", b))
+    """Overlap of two lines: character trigrams in Chinese, word pairs in English (letter
+    trigrams like "the" and "set" are in every English line)."""
+    if re.search(r"[\u4e00-\u9fff]", a + b):
+        grams = lambda s: {s[i:i + 3] for i in range(max(1, len(s) - 2))}  # noqa: E731
+        x, y = grams(re.sub(r"\W", "", a)), grams(re.sub(r"\W", "", b))
+    else:
+        pairs = lambda s: set(zip(w := re.findall(r"\w+", s.lower()), w[1:], strict=False))  # noqa: E731
+        x, y = pairs(a), pairs(b)
     return len(x & y) / max(1, min(len(x), len(y)))
 
 
@@ -423,16 +429,18 @@ def _candidates(job: _Job, slot: Slot, msgs: list, grammar: LineGrammar | None, 
                      Candidate(text=final, raw=unguarded, score=round(score, 5), guard_ok=ok, repeats_earlier=copies,
                                clipped=cut, temperature=temperature)))
     free = max(pool, key=lambda x: x[1])
-    if ctx is None and len(temps) > 1 and assigned and not any(x[0][3] for x in pool):
-        pool.append(_fact_line(job, slot, assigned, fillers, append_min))
+    if ctx is None and len(temps) > 1 and assigned and (not any(x[0][3] for x in pool)
+                                                        or all(x[4].repeats_earlier for x in pool)):
+        pool.append(_fact_line(job, slot, assigned, fillers, append_min, previous))
     best = max(pool, key=lambda x: x[0])
     return best[2], best[3], free[4].raw, [x[4] for x in pool], calls
 
 
-def _fact_line(job: _Job, slot: Slot, assigned: list[str], fillers: list[str], append_min: int
-               ) -> tuple[tuple, tuple, str, GuardReport | None, Candidate]:
+def _fact_line(job: _Job, slot: Slot, assigned: list[str], fillers: list[str], append_min: int,
+               previous: list[str]) -> tuple[tuple, tuple, str, GuardReport | None, Candidate]:
     """The slot's fact phrases as a line of their own: the candidate kept when no sample says
-    any of them (a buying slot that forgot its promotion, a feature slot gone vague)."""
+    any of them (a buying slot that forgot its promotion, a feature slot gone vague) or every
+    sample copies an earlier line."""
     sep = "，" if slot.unit == "chars" else ", "
     line = sep.join(assigned)
     line = line[:1].upper() + line[1:]
@@ -440,8 +448,10 @@ def _fact_line(job: _Job, slot: Slot, assigned: list[str], fillers: list[str], a
     final = _fit(job, slot, job.guard.repair(line) if job.guard is not None else line, fillers, assigned,
                  append_min)
     said = _says(assigned, final, slot.unit)
-    return ((report is None or report.ok, True, True, said, 0.0, -99), (), line, report,
-            Candidate(text=final, raw=final, guard_ok=report is None or report.ok, temperature=0.0))
+    copies = bool(previous) and max(_similar(final, p) for p in previous) > 0.7
+    return ((report is None or report.ok, not copies, True, said, 0.0, -99), (), line, report,
+            Candidate(text=final, raw=final, guard_ok=report is None or report.ok, repeats_earlier=copies,
+                      temperature=0.0))
 
 
 def _narrate_slot(job: _Job, slot: Slot, assigned: list[str], previous: list[str]) -> SlotNarration:

@@ -123,42 +123,79 @@ def overlay_boxes(screen: Sequence[dict], shots: Sequence, source_size: tuple[in
     return boxes
 
 
-def _cut_boxes(a: float, b: float, boxes: Sequence[Box], margin: float) -> int:
-    """How many boxes the window ``a..b`` cuts (neither wholly inside nor wholly outside)."""
-    return sum(not (x1 <= a + margin or x0 >= b - margin or (x0 >= a and x1 <= b)) for x0, _, x1, _ in boxes)
+def _cut_boxes(a: float, b: float, boxes: Sequence[Box], margin: float, v0: float = 0.0, v1: float = 1.0) -> int:
+    """How many boxes the window ``a..b`` x ``v0..v1`` cuts: a box reaching into it without lying
+    wholly inside (boxes wholly above or below it do not count)."""
+    cut = 0
+    for x0, y0, x1, y1 in boxes:
+        if y1 <= v0 + margin or y0 >= v1 - margin:
+            continue  # left out above or below
+        if y0 < v0 or y1 > v1:
+            cut += 1  # cut by the top or bottom edge
+        else:
+            cut += not (x1 <= a + margin or x0 >= b - margin or (x0 >= a and x1 <= b))
+    return cut
+
+
+def _nudge(run: list[Crop], seen: list[Box], width: float, max_shift: float, margin: float,
+           v0: float, v1: float) -> tuple[float, int]:
+    """(shift, boxes still cut) for one shot's run of the crop track."""
+    cx = float(np.mean([c.x for c in run]))
+    centre = min(max(cx, width / 2), 1 - width / 2)  # where the renderer would put it
+    a, b = centre - width / 2, centre + width / 2
+    before = _cut_boxes(a, b, seen, margin / 2, v0, v1)
+    if not before:
+        return 0.0, 0
+    shifts = [0.0]
+    for x0, _, x1, _ in seen:
+        shifts += [x1 + margin - a, x0 - margin - b, x0 - margin - a, x1 + margin - b]
+    limit = max_shift * width
+    ok = [d for d in shifts if abs(d) <= limit + 1e-9 and a + d >= -1e-9 and b + d <= 1 + 1e-9]
+    d = min(ok, key=lambda d: (_cut_boxes(a + d, b + d, seen, margin / 2, v0, v1), abs(d)))
+    after = _cut_boxes(a + d, b + d, seen, margin / 2, v0, v1)
+    return (d, after) if after < before else (0.0, before)  # no better: leave it
 
 
 def avoid_text(crops: list[Crop], boxes: Callable[[float], list[Box]], width: float, max_shift: float = 0.3,
-               margin: float = 0.01) -> list[Crop]:
-    """``crops`` with each shot's run (from a cut to the next) shifted sideways so no text box is
-    cut by the crop's left or right edge: the smallest shift that keeps every box wholly inside
-    or wholly outside the window, at most ``max_shift`` of the crop ``width`` (fractions of the
-    source width) so the subject stays in frame; with no such shift, the one cutting fewest.
+               max_zoom: float = 1.25, margin: float = 0.01) -> tuple[list[Crop], float]:
+    """``crops`` kept clear of the source's text boxes, and the zoom that needs (1.0: none).
+
+    Each shot's run of the track (from a cut to the next) is shifted sideways as little as
+    keeps every box wholly inside or wholly outside the window, at most ``max_shift`` of the
+    crop ``width`` (fractions of the source width) so the subject stays in frame. Where no
+    shift clears a caption in the bottom (or top) part of the picture, a lower third wider
+    than the crop, the crop is made up to ``max_zoom`` times smaller, its edge just above
+    (below) the caption. The fewest cut boxes win, then the smaller zoom.
     """
     if width >= 1.0 or not crops:
-        return crops
+        return crops, 1.0
     runs: list[list[Crop]] = []
     for c in crops:
         if c.cut or not runs:
             runs.append([])
         runs[-1].append(c)
+    seen = [list(dict.fromkeys(bx for c in run for bx in boxes(c.at))) for run in runs]
+    if not any(seen):
+        return crops, 1.0
+    options = [(1.0, 0.0, 1.0)]  # zoom, window top, window bottom (fractions of the source height)
+    for _, y0, _, y1 in {b for bs in seen for b in bs}:
+        if y0 >= 0.6 and 1 / (y0 - margin) <= max_zoom:  # a caption low in the picture: stop above it
+            options.append((1 / (y0 - margin), 0.0, y0 - margin))
+        if y1 <= 0.4 and 1 / (1 - y1 - margin) <= max_zoom:  # high: start below it
+            options.append((1 / (1 - y1 - margin), y1 + margin, 1.0))
+    best = None
+    for zoom, v0, v1 in options:
+        placed = [_nudge(run, bs, width / zoom, max_shift, margin, v0, v1) if bs else (0.0, 0)
+                  for run, bs in zip(runs, seen, strict=True)]
+        key = (sum(p[1] for p in placed), zoom)
+        if best is None or key < best[0]:
+            best = (key, zoom, v0, v1, placed)
+    _, zoom, v0, v1, placed = best
+    w = width / zoom
     out: list[Crop] = []
-    for run in runs:
-        seen = {bx for c in run for bx in boxes(c.at)}
-        if not seen:
-            out += run
-            continue
-        cx = float(np.mean([c.x for c in run]))
-        centre = min(max(cx, width / 2), 1 - width / 2)  # where the renderer would put it
-        a, b = centre - width / 2, centre + width / 2
-        shifts = [0.0]
-        for x0, _, x1, _ in seen:
-            shifts += [x1 + margin - a, x0 - margin - b, x0 - margin - a, x1 + margin - b]
-        limit = max_shift * width
-        ok = [d for d in shifts if abs(d) <= limit + 1e-9 and a + d >= -1e-9 and b + d <= 1 + 1e-9]
-        d = min(ok, key=lambda d: (_cut_boxes(a + d, b + d, list(seen), margin / 2), abs(d)))
-        if _cut_boxes(a + d, b + d, list(seen), margin / 2) >= _cut_boxes(a, b, list(seen), margin / 2):
-            d = 0.0  # no better: leave the subject where it was
-        out += [Crop(c.at, round(min(max(c.x, width / 2), 1 - width / 2) + d, 4), c.y, c.cut) if d else c
-                for c in run]
-    return out
+    for run, (d, _) in zip(runs, placed, strict=True):
+        for c in run:
+            x = round(min(max(c.x, w / 2), 1 - w / 2) + d, 4) if d else c.x
+            y = round((v0 + v1) / 2, 4) if zoom > 1 else c.y
+            out.append(c if (x, y) == (c.x, c.y) else Crop(c.at, x, y, c.cut))
+    return out, round(zoom, 4)

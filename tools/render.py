@@ -40,9 +40,11 @@ def _crop_expr(tl: Timeline, item) -> tuple[str, str, int, int]:
     sw, sh = tl.source_size
     out_ratio = tl.width / tl.height
     if sw / sh > out_ratio:
-        ch, cw = sh, int(round(sh * out_ratio / 2) * 2)
+        ch, cw = sh, sh * out_ratio
     else:
-        cw, ch = sw, int(round(sw / out_ratio / 2) * 2)
+        cw, ch = sw, sw / out_ratio
+    zoom = max(1.0, getattr(item, "zoom", 1.0))
+    cw, ch = int(round(cw / zoom / 2) * 2), int(round(ch / zoom / 2) * 2)
 
     def pos(centre: float, size: int, full: int) -> int:
         return int(min(max(centre * full - size / 2, 0), full - size))
@@ -221,12 +223,12 @@ def render(tl: Timeline, out: str | Path, ass: str | Path | None = None, threads
 
 
 def cover(source: str, at: float, tl: Timeline, out: str | Path, title: str = "", crop_x: float = 0.5,
-          crop_y: float = 0.5) -> Path:
-    """``cover.jpg``: the source frame at ``at``, framed like the ad, with the title on it."""
+          crop_y: float = 0.5, zoom: float = 1.0) -> Path:
+    """``cover.jpg``: the source frame at ``at``, framed like the ad (``zoom``: its item's), with the title on it."""
     from tools.timeline import Crop, Item
 
     out = Path(out)
-    item = Item(0, source, at, 0.0, 1.0, [Crop(at, crop_x, crop_y)])
+    item = Item(0, source, at, 0.0, 1.0, [Crop(at, crop_x, crop_y)], zoom=zoom)
     x, y, cw, ch = _crop_expr(tl, item)
     vf = f"crop={cw}:{ch}:{x}:{y},scale={tl.width}:{tl.height}:flags=bicubic"
     title_file = None

@@ -57,6 +57,7 @@ class Item:
     transition_out: str = "cut"  # into the next item: cut | crossfade | slide
     transition_seconds: float = 0.0
     reasons: list[str] = field(default_factory=list)
+    zoom: float = 1.0  # the crop is this much smaller than the largest of the aspect (a caption left out)
 
     @property
     def src_out(self) -> float:
