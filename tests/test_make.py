@@ -99,6 +99,27 @@ def test_narration_states_no_number_the_facts_lack(voiceover, demo):
             assert num in facts, (num, slot["text"])
 
 
+def test_narration_lines_are_whole_and_the_crop_leaves_the_lower_third_whole_or_out(voiceover):
+    from tools.lengthfit import _DANGLING
+
+    res, out, _ = voiceover
+    plan = json.loads((out / "plan.json").read_text())
+    slots = plan["rendered"][0]["narration"]
+    for slot in slots:  # never "... get a free." (the length fitting once cut lines so)
+        assert slot["text"].rstrip(".!?").split()[-1].lower() not in _DANGLING, slot["text"]
+        assert len(slot["text"].split()) <= int(slot["budget"][1] * 1.3), slot
+        assert len(slot["candidates"]) >= 2
+    assert len({s["text"].lower() for s in slots}) == len(slots)  # no line said twice
+    # the demo's lower third ("Aurora Espresso Blend", x 0.024..0.331, y 0.86..0.93 of the frame)
+    for it in plan["rendered"][0]["timeline"]["items"]:
+        w = 720 * 9 / 16 / 1280 / it["zoom"]
+        for c in it["crops"]:
+            a = min(max(c["x"], w / 2), 1 - w / 2) - w / 2
+            below = (c["y"] + 1 / it["zoom"] / 2) <= 0.862 if it["zoom"] > 1 else False
+            inside = a <= 0.024 and a + w >= 0.331
+            assert below or inside or a >= 0.331 - 0.005, (it["index"], c)
+
+
 def test_otio_ranges_equal_the_plan(voiceover):
     import opentimelineio as otio
 

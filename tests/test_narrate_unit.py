@@ -310,3 +310,12 @@ def test_english_worked_examples_are_shown_from_another_product():
     # the example's request carries the fact phrases its line says
     example_facts = msgs[1]["content"].split("Selling points (use them as written):")[1].split("\n")[0]
     assert example_facts.strip() != "none"
+
+
+def test_a_line_starting_as_a_fragment_starts_as_a_sentence():
+    from tools.lengthfit import clean_line
+
+    assert clean_line("so they resist fading for 50 years.") == "They resist fading for 50 years."
+    assert clean_line("and get a second set 20% off") == "Get a second set 20% off"
+    assert clean_line("So click the cart now.") == "So click the cart now."  # a sentence already
+    assert clean_line("所以这款精华很好用。") == "所以这款精华很好用。"

@@ -35,7 +35,13 @@ def clean_line(text: str) -> str:
     """One spoken line from raw model output: no quotes, labels, numbering or line breaks."""
     text = text.strip().split("\n")[0]
     text = re.sub(r"^(文案|口播|第\s*\d+\s*段|clip\s*\d+|line|narration)\s*[:：]\s*", "", text, flags=re.I)
-    return text.strip(" \"'“”「」『』")
+    text = text.strip(" \"'“”「」『』")
+    # a fragment carried over from the context ("so they resist fading...") starts as a sentence
+    fragment = re.match(r"(so|and|but|or|which|because|plus)\s+(?=[a-z])", text)
+    if fragment:
+        text = text[fragment.end():]
+        text = text[:1].upper() + text[1:]
+    return text
 
 
 def _join(parts: list[str], unit: Unit) -> str:
