@@ -85,6 +85,7 @@ def follow(source: str | os.PathLike, src_in: float, length: float, shots: Seque
 
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the source frame
+PAD = (0.6, 0.35)  # a text box grows by these shares of its height, sideways and up / down
 
 
 def overlay_boxes(screen: Sequence[dict], shots: Sequence, source_size: tuple[int, int], rows: int = 540,
@@ -92,16 +93,19 @@ def overlay_boxes(screen: Sequence[dict], shots: Sequence, source_size: tuple[in
     """``boxes(t)``: the on-screen text boxes to respect at source time ``t``.
 
     ``screen``: OCR lines (``t``, ``shot``, ``box`` in the pixels of a frame ``rows`` high).
-    OCR reads a few keyframes, so a box read in ``min_shots`` or more shots at the same place
-    (a stream's badge or lower third) counts everywhere between its first and last sighting;
-    any other box counts in its own shot.
+    Each box is padded (``PAD``) to cover the caption's backing. OCR reads a few keyframes,
+    so a box read in ``min_shots`` or more shots at the same place (a stream's badge or lower
+    third) counts everywhere between its first and last sighting; any other box counts in its
+    own shot.
     """
     sw, sh = source_size
     fw = rows * sw / max(sh, 1)
     starts = np.array([s.start for s in shots], float) if shots else np.zeros(1)
 
-    def norm(b) -> Box:
-        return (b[0] / fw, b[1] / rows, b[2] / fw, b[3] / rows)
+    def norm(b) -> Box:  # padded: a caption's backing box or sticker reaches past its letters
+        px, py = PAD[0] * (b[3] - b[1]), PAD[1] * (b[3] - b[1])
+        return (max(0.0, (b[0] - px) / fw), max(0.0, (b[1] - py) / rows), min(1.0, (b[2] + px) / fw),
+                min(1.0, (b[3] + py) / rows))
 
     own: dict[int, list[Box]] = {}
     places: list[tuple[Box, set[int], float, float]] = []
