@@ -319,3 +319,14 @@ def test_a_line_starting_as_a_fragment_starts_as_a_sentence():
     assert clean_line("and get a second set 20% off") == "Get a second set 20% off"
     assert clean_line("So click the cart now.") == "So click the cart now."  # a sentence already
     assert clean_line("所以这款精华很好用。") == "所以这款精华很好用。"
+
+
+def test_english_facts_said_in_other_words_are_not_said_again():
+    assert lengthfit.mentions("deep black borders", "A deep black border and three prints.", "words")
+    assert lengthfit.mentions("buy two bags, get a free ceramic cup", "Buy two bags today and get a free ceramic cup!",
+                              "words")
+    assert not lengthfit.mentions("fade resistant for 50 years", "With a fade-resistant poster set.", "words")
+    assert not lengthfit.mentions("玻色因", "这款精华很好用", "chars")
+    out = fit_length("A deep black border and three prints.", (8, 12), "words",
+                     ["deep black borders", "set of three prints"], "en", keep=["deep black borders"])
+    assert "borders" not in out and "set of three" not in out and len(out.split()) >= 8

@@ -16,7 +16,7 @@ import re
 from .claims import split_clauses, tokens
 from .storyline import Unit, text_length
 
-__all__ = ["fit_length", "clean_line", "clipped"]
+__all__ = ["fit_length", "clean_line", "clipped", "mentions"]
 
 _END_ZH = "。！？"
 _CLOSERS = {"zh": ["真的很值得入手", "推荐给大家", "快来试试吧", "值得拥有"],
@@ -44,6 +44,29 @@ def clean_line(text: str) -> str:
     return text
 
 
+def _words(text: str) -> list[str]:
+    """Lower-case words, numbers kept whole ("$24.90"), a plural -s dropped ("borders" = "border")."""
+    out = []
+    for w in re.findall(r"[\w$%]+(?:[.,]\d+)*", text.lower()):
+        out.append(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
+    return out
+
+
+def _shared(phrase: str, text: str) -> float:
+    """The share of ``phrase``'s words that ``text`` has."""
+    words, heard = _words(phrase), set(_words(text))
+    return sum(w in heard for w in words) / max(1, len(words))
+
+
+def mentions(phrase: str, text: str, unit: Unit) -> bool:
+    """Whether ``text`` says ``phrase``: verbatim in Chinese; in English, three quarters of its
+    words at least ("a deep black border" says "deep black borders", "fade-resistant" says
+    "fade resistant")."""
+    if unit == "chars":
+        return phrase.lower() in text.lower()
+    return bool(_words(phrase)) and _shared(phrase, text) >= 0.75
+
+
 def _join(parts: list[str], unit: Unit) -> str:
     return ("" if unit == "chars" else " ").join(p.strip() for p in parts).strip()
 
@@ -66,7 +89,7 @@ def _shorten(text: str, lo: int, hi: int, unit: Unit, keep: list[str], stretch: 
         for r in range(len(clauses), 0, -1):
             for combo in itertools.combinations(range(len(clauses)), r):
                 cand = _finish(_join([clauses[i] for i in combo], unit), unit)
-                n, kept = text_length(cand, unit), sum(k.lower() in cand.lower() for k in keep)
+                n, kept = text_length(cand, unit), sum(mentions(k, cand, unit) for k in keep)
                 if n > longest:
                     continue
                 if n > hi:  # keeps the facts, then the shortest, then the earliest
@@ -126,7 +149,7 @@ def _lengthen(text: str, lo: int, hi: int, unit: Unit, fillers: list[str], langu
     for phrase in pool:
         if text_length(_finish(body, unit), unit) >= lo:
             break
-        if phrase.lower() in body.lower():
+        if mentions(phrase, body, unit) or (unit == "words" and _shared(phrase, body) >= 0.5):  # said already
             continue
         cand = (body + sep + phrase) if body else phrase
         if text_length(_finish(cand, unit), unit) <= hi:
@@ -154,7 +177,7 @@ def fit_length(text: str, budget: tuple[int, int], unit: Unit, fillers: list[str
     text = _finish(clean_line(text), unit) if text else ""
     if text_length(text, unit) > hi:
         text = _shorten(text, lo, hi, unit, keep, stretch)
-    if keep and not any(k.lower() in text.lower() for k in keep):
+    if keep and not any(mentions(k, text, unit) for k in keep):
         sep = "，" if unit == "chars" else ", "
         for k in (k for k in keep if unit == "words" or len(k) >= append_min):
             cand = _finish((text.rstrip("。！？.!?") + sep + k) if text else k, unit)

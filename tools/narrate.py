@@ -39,7 +39,7 @@ from prompts import render
 from .claims import split_clauses, tokens
 from .factplan import FactPlanModel, padding_order, plan_applies, plan_facts
 from .guard import INSTRUCTION_PATTERN, FactGuard, GuardReport, sanitize_facts
-from .lengthfit import clean_line, clipped, fit_length
+from .lengthfit import clean_line, clipped, fit_length, mentions
 from .linegrammar import LineGrammar, line_grammar
 from .linescore import LineScorer, SlotContext
 from .schema import ProductFacts
@@ -232,17 +232,9 @@ def _said(phrases: list[str], text: str) -> list[str]:
 
 
 def _says(phrases: list[str], text: str, unit: str) -> int:
-    """How many of ``phrases`` ``text`` says: verbatim in Chinese; in English, three quarters of
-    a phrase's words at least ("Buy two bags and get a free ceramic cup" says "buy two bags, get
-    a free ceramic cup")."""
-    if unit == "chars":
-        return len(_said(phrases, text))
-    heard = set(re.findall(r"[\w$%]+(?:[.,]\d+)*", text.lower()))
-    count = 0
-    for p in phrases:
-        words = re.findall(r"[\w$%]+(?:[.,]\d+)*", p.lower())
-        count += bool(words) and sum(w in heard for w in words) >= 0.75 * len(words)
-    return count
+    """How many of ``phrases`` ``text`` says (``lengthfit.mentions``: verbatim in Chinese, most
+    of a phrase's words in English)."""
+    return sum(mentions(p, text, unit) for p in phrases)
 
 
 def _similar(a: str, b: str) -> float:
