@@ -88,6 +88,10 @@ def test_subtitles_overlap_the_voice_and_voice_says_the_narration(voiceover, hom
     rate = wer(" ".join(meant), " ".join(said))
     print(f"\nvoice-over WER against its narration: {rate:.3f}")
     assert rate <= 0.25
+    # make heard each line back itself and kept what it heard
+    for it in (it for it in tl["items"] if it["voice"]):
+        assert it["voice_heard"] and it["voice_wer"] == pytest.approx(wer(it["narration"], it["voice_heard"]), abs=1e-3)
+    assert sum(it["voice_wer"] for it in tl["items"] if it["voice"]) / len(spoken) <= 0.35
 
 
 def test_narration_states_no_number_the_facts_lack(voiceover, demo):

@@ -6,7 +6,9 @@
 Steps: analysis (from the catalog when stored) -> ad spec (flags over brief) -> storyline
 variants with a clip per slot, scored and ranked (:mod:`tools.arrange`) -> narration per
 slot from the narrator, guarded by the fact guard (voice-over modes) -> voice-over with an
-offline TTS, fitted to each slot -> timeline -> one-pass render + cover + SRT / ASS /
+offline TTS, fitted to each slot and heard back by the ASR (what it heard and the word error
+rate go into ``plan.json``; a line worse than ``VOICE_WER_LIMIT`` is reported) -> timeline ->
+one-pass render + cover + SRT / ASS /
 OTIO + ``plan.json``. Everything is written inside the output dir; the source is only read.
 """
 
@@ -28,6 +30,7 @@ __all__ = ["MakeResult", "make_ad", "build_timeline", "MakeError"]
 
 FPS = 30
 VOICE_MAX_RATE = 1.3  # the fastest a voice-over line is spoken to fit its slot
+VOICE_WER_LIMIT = 0.35  # a voice-over heard back worse than this is reported
 PROMO_FIELDS = ("promotion", "promotions", "活动优惠", "优惠", "price", "价格")
 
 
@@ -154,6 +157,24 @@ def _voice_over(tl: Timeline, lines: list[str], folder: Path, language: str) -> 
     return cues
 
 
+def _check_voice(tl: Timeline, settings: Settings, language: str, limit: float = VOICE_WER_LIMIT) -> list[Item]:
+    """Transcribe each slot's voice-over back (Whisper) and record what was heard and its word
+    error rate against the narration; returns the items worse than ``limit``."""
+    from tools.asr import AsrOptions, transcribe, wer
+
+    opts = AsrOptions(language=language, vad=False)
+    bad = []
+    for it in tl.items:
+        if not it.voice:
+            continue
+        heard = transcribe(it.voice, settings, opts).sentences
+        it.voice_heard = " ".join(s.text.strip() for s in heard)
+        it.voice_wer = round(wer(it.narration, it.voice_heard), 3)
+        if it.voice_wer > limit:
+            bad.append(it)
+    return bad
+
+
 def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, out_dir: str | Path,
             settings: Settings, catalog, *, llm=None, render_all: bool = False,
             progress: Callable[[str], None] | None = None, **flags) -> MakeResult:
@@ -231,6 +252,10 @@ def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, o
             say("speaking the voice-over")
             lines = [s.text[:1].upper() + s.text[1:] if language == "en" else s.text for s in narration.slots]
             cues = _voice_over(tl, lines, out_dir / f"voice{suffix}", language)
+            say("listening to the voice-over (transcribed back)")
+            for it in _check_voice(tl, settings, language):
+                say(f"  slot {it.index}: the voice-over is hard to follow (WER {it.voice_wer:.2f}): "
+                    f"heard {it.voice_heard!r} for {it.narration!r}")
         else:
             cues = _speech_cues(tl, analysis)
         tl.cues = cues

@@ -414,8 +414,11 @@ def _candidates(job: _Job, slot: Slot, msgs: list, grammar: LineGrammar | None, 
         raw_score = job.scorer.score(unguarded, ctx) if ctx is not None else 0.0
         cut, raw_cut = clipped(raw, final), clipped(raw, unguarded)
         # without a scorer, the line saying more of the slot's facts (the scorer weighs them itself)
-        # (said in the model's own line: a fact the fitting appended does not count)
-        said = _says(assigned, clean_line(job.guard.repair(raw) if job.guard else raw), slot.unit) if ctx is None else 0
+        # (said by the model and still said after fitting: a fact the fitting appended, or one it
+        # trimmed away, does not count)
+        own = clean_line(job.guard.repair(raw) if job.guard else raw)
+        said = sum(mentions(p, own, slot.unit) and mentions(p, final, slot.unit) for p in assigned) \
+            if ctx is None else 0
         raw_said = _says(assigned, unguarded, slot.unit) if ctx is None else 0
         pool.append(((ok, not copies, not cut, said, score, -k), (not copies, not raw_cut, raw_said, raw_score, -k),
                      raw, report,

@@ -54,6 +54,8 @@ class Item:
     voice: str | None = None  # voice-over file (inside the output dir)
     voice_duration: float = 0.0
     narration: str = ""
+    voice_heard: str = ""  # the voice-over transcribed back (ASR), to check it says the narration
+    voice_wer: float | None = None  # its word error rate against the narration
     transition_out: str = "cut"  # into the next item: cut | crossfade | slide
     transition_seconds: float = 0.0
     reasons: list[str] = field(default_factory=list)
