@@ -147,3 +147,16 @@ def test_when_every_sample_copies_an_earlier_line_the_fact_line_is_kept():
     second = out.slots[1]
     assert all(c.repeats_earlier for c in second.candidates[:2]) and not second.candidates[-1].repeats_earlier
     assert second.text == "Deep black borders."
+
+
+def test_english_padding_leaves_the_facts_of_later_slots_to_them():
+    facts = ProductFacts(product="Deep Field Space Poster Set", aliases=["the poster set"],
+                         facts={"appearance": ["deep black borders"],
+                                "ingredients/material": ["250 gsm matte art paper", "archival pigment inks"]})
+    s = Storyline(language="en", slots=[Slot(index=1, labels=["外观设计"], budget=(9, 12), unit="words"),
+                                        Slot(index=2, labels=["质地/成分/材质"], budget=(6, 12), unit="words")])
+    llm, _ = llm_with(["Deep black borders.", "Printed on 250 gsm matte art paper with archival pigment inks."])
+    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), facts_by="label")
+    first = out.slots[0].text
+    assert first.startswith("Deep black borders") and "matte" not in first and "inks" not in first
+    assert out.slots[1].facts and all(f not in first for f in out.slots[1].facts)

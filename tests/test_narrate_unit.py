@@ -330,3 +330,7 @@ def test_english_facts_said_in_other_words_are_not_said_again():
     out = fit_length("A deep black border and three prints.", (8, 12), "words",
                      ["deep black borders", "set of three prints"], "en", keep=["deep black borders"])
     assert "borders" not in out and "set of three" not in out and len(out.split()) >= 8
+    # two sentences the model joined by a comma read as one: the plain word loses its capital
+    assert fit_length("Free frame with the set today, Get a second set 20% off.", (4, 16), "words",
+                      language="en") == "Free frame with the set today, get a second set 20% off."
+    assert fit_length("Meet the set, Aurora made it.", (3, 16), "words", language="en") == "Meet the set, Aurora made it."

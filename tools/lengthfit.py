@@ -26,6 +26,9 @@ _DANGLING = set("""a an the and or but nor with without of to for from by at in 
 which who whose this these those its your our their my his her is are was were be been get gets got
 so very more most less such also just only every each any some no not all both plus over under about
 per your you we i it they he she can will would should could may might must has have had do does""".split())
+# plain words a clause may start with: lower-cased after a comma (names keep their capital)
+_COMMON = _DANGLING | set("""get buy order grab enjoy try add tap click shop save take make see feel taste
+look keep stock treat give bring start""".split())
 # words that open a new phrase: a line cut just before one ends on a whole phrase
 _BREAKS = set("""and but or so with without for to because while when which that who where plus from in on at
 as if then now today""".split())
@@ -76,6 +79,9 @@ def _finish(text: str, unit: Unit) -> str:
         return text
     if unit == "chars":
         return text[:-1] + "。" if text[-1] in "，、；：,;:" else (text if text[-1] in _END_ZH + "!?.~" else text + "。")
+    # clauses of two sentences joined by a comma: ", Get a second set" -> ", get a second set"
+    text = re.sub(r"([,;] )([A-Z][a-z]+)\b", lambda m: m.group(1) + m.group(2).lower()
+                  if m.group(2).lower() in _COMMON else m.group(0), text)
     return text[:-1] + "." if text[-1] in ",;:" else (text if text[-1] in ".!?" else text + ".")
 
 

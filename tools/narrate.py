@@ -27,7 +27,7 @@ import random
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal
 
@@ -269,6 +269,7 @@ class _Job:
     scorer: LineScorer | None = None
     candidates: int = 1
     stretch: float = 1.0
+    reserved: set[str] = field(default_factory=set)  # the fact phrases planned for some slot
 
 
 def _label_text(labels: list[str], lang: str) -> str:
@@ -355,8 +356,14 @@ def _evidence(job: _Job, text: str) -> list[Evidence]:
 
 
 def _fillers(job: _Job, slot: Slot, assigned: list[str]) -> list[str]:
-    return padding_order(slot, job.clean_facts, job.facts.product, assigned, model=job.fact_model,
-                         by_label=job.facts_by == "label")
+    """Fact phrases to pad a short line with; in English, none another slot will say (a
+    voice-over that says "250 gsm matte art paper" twice in a row sounds broken; Chinese
+    references do repeat facts, and the learned plan knows it)."""
+    order = padding_order(slot, job.clean_facts, job.facts.product, assigned, model=job.fact_model,
+                          by_label=job.facts_by == "label")
+    if slot.unit == "words":
+        order = [p for p in order if p in assigned or p not in job.reserved]
+    return order
 
 
 def _fit(job: _Job, slot: Slot, repaired: str, fillers: list[str], assigned: list[str], append_min: int) -> str:
@@ -542,6 +549,7 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
     else:
         assignments = [[f.phrase for f in picks]
                        for picks in plan_facts(storyline, clean, facts.product, model=planner)]
+    job.reserved = {p for picks in assignments for p in picks}
     results: list[SlotNarration] = []
     if mode == "ad":
         lines = _narrate_ad(job)
