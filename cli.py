@@ -512,6 +512,8 @@ def make_cmd(ctx: typer.Context,
              no_music: Annotated[bool, typer.Option("--no-music", help="No music bed.")] = False,
              variants: Annotated[int | None, typer.Option(min=1, max=6, help="Storyline variants to rank and keep in plan.json (default 3).")] = None,
              render_all: Annotated[bool, typer.Option("--render-all", help="Render every ranked variant.")] = False,
+             draft: Annotated[bool, typer.Option("--draft", help="Quicker render (x264 ultrafast, larger file) "
+                                                              "to iterate.")] = False,
              language: Annotated[str | None, typer.Option(help="zh or en (default: the stream's).")] = None) -> None:
     """Make a finished short ad from an analysed live stream (analyses it first when needed)."""
     from indexes.catalog import Catalog
@@ -525,7 +527,7 @@ def make_cmd(ctx: typer.Context,
         raise UsageError(f"--music {music}: no such file")
     settings = _settings(ctx)
     with Catalog.open(settings) as cat:
-        res = make_ad(stream, facts, brief, out_dir, settings, cat, render_all=render_all,
+        res = make_ad(stream, facts, brief, out_dir, settings, cat, render_all=render_all, draft=draft,
                       progress=lambda msg: err.print(msg, style="dim", highlight=False, markup=False),
                       duration=duration, aspect=aspect, product=product, audio=audio,
                       music_path=str(music.resolve()) if music else None, music=False if no_music else None,

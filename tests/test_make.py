@@ -144,10 +144,13 @@ def test_original_speech_ads_never_cut_inside_a_word(home, demo, tmp_path, durat
     from indexes.catalog import Catalog
     from tools.analyze import load_analysis
 
+    draft = duration == 120  # the long one renders as a --draft (x264 ultrafast): its settings say so
     res = _make(home, demo, tmp_path, "ad with the presenter's original speech", duration=duration, aspect=aspect,
-                audio="original", music=False)
+                audio="original", music=False, draft=draft)
     v = _probe(res.files["ad"])["video"]
     assert (v["width"], v["height"]) == size and abs(int(v["nb_read_packets"]) - duration * 30) <= 1
+    settings = re.search(rb"x264 - core .{0,2000}?subme=(\d+)", res.files["ad"].read_bytes()[:4_000_000], re.S)
+    assert settings and (settings.group(1) == b"0") == draft  # ultrafast: subme=0, superfast: 1
     plan = json.loads((tmp_path / "plan.json").read_text())
     with Catalog.open(home) as cat:
         a = load_analysis(cat, cat.find_video(demo.video))

@@ -176,9 +176,11 @@ def _check_voice(tl: Timeline, settings: Settings, language: str, limit: float =
 
 
 def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, out_dir: str | Path,
-            settings: Settings, catalog, *, llm=None, render_all: bool = False,
+            settings: Settings, catalog, *, llm=None, render_all: bool = False, draft: bool = False,
             progress: Callable[[str], None] | None = None, **flags) -> MakeResult:
-    """Make the ad (see the module doc). ``flags`` are :class:`AdSpec` fields (None = from the brief)."""
+    """Make the ad (see the module doc). ``flags`` are :class:`AdSpec` fields (None = from the brief).
+
+    ``draft``: encode with x264 ultrafast (about 0.75x the render time, a 45 % larger file), to iterate."""
     from tools.analyze import analyze
 
     say = progress or (lambda msg: None)
@@ -266,7 +268,7 @@ def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, o
 
         ass = write_ass(cues, out_dir / f"ad{suffix}.ass", tl.width, tl.height, title=tl.title,
                         title_until=min(2.5, tl.items[0].end) if tl.title else 0.0)
-        files = {"ad": render(tl, out_dir / f"ad{suffix}.mp4", ass), "srt": write_srt(cues, out_dir / f"ad{suffix}.srt"),
+        files = {"ad": render(tl, out_dir / f"ad{suffix}.mp4", ass, preset="ultrafast" if draft else "superfast"), "srt": write_srt(cues, out_dir / f"ad{suffix}.srt"),
                  "ass": ass, "otio": write_otio(tl, out_dir / f"ad{suffix}.otio", name=f"{title} ad{suffix}")}
         result.seconds["render" + suffix] = round(time.perf_counter() - t3, 2)
         if n == 0:
