@@ -237,6 +237,13 @@ def _says(phrases: list[str], text: str, unit: str) -> int:
     return sum(mentions(p, text, unit) for p in phrases)
 
 
+def _kept(phrases: list[str], said: str, fitted: str, unit: str) -> int:
+    """How many of ``phrases`` the model ``said`` and its ``fitted`` line still says (a phrase the
+    fitting appended, or trimmed away, does not count)."""
+    own = clean_line(said)
+    return sum(mentions(p, own, unit) and mentions(p, fitted, unit) for p in phrases)
+
+
 def _similar(a: str, b: str) -> float:
     """Overlap of two lines: character trigrams in Chinese, word pairs in English (letter
     trigrams like "the" and "set" are in every English line)."""
@@ -415,18 +422,14 @@ def _candidates(job: _Job, slot: Slot, msgs: list, grammar: LineGrammar | None, 
                                stretch=job.stretch)
         report = job.guard.check(raw) if job.guard is not None else None
         ok = report is None or report.ok
-        final = unguarded if job.guard is None else _fit(job, slot, job.guard.repair(raw), fillers, assigned,
-                                                          append_min)
+        repaired = job.guard.repair(raw) if job.guard is not None else raw
+        final = unguarded if job.guard is None else _fit(job, slot, repaired, fillers, assigned, append_min)
         score = job.scorer.score(final, ctx) if ctx is not None else 0.0
         raw_score = job.scorer.score(unguarded, ctx) if ctx is not None else 0.0
         cut, raw_cut = clipped(raw, final), clipped(raw, unguarded)
         # without a scorer, the line saying more of the slot's facts (the scorer weighs them itself)
-        # (said by the model and still said after fitting: a fact the fitting appended, or one it
-        # trimmed away, does not count)
-        own = clean_line(job.guard.repair(raw) if job.guard else raw)
-        said = sum(mentions(p, own, slot.unit) and mentions(p, final, slot.unit) for p in assigned) \
-            if ctx is None else 0
-        raw_said = _says(assigned, unguarded, slot.unit) if ctx is None else 0
+        said = _kept(assigned, repaired, final, slot.unit) if ctx is None else 0
+        raw_said = _kept(assigned, raw, unguarded, slot.unit) if ctx is None else 0
         pool.append(((ok, not copies, not cut, said, score, -k), (not copies, not raw_cut, raw_said, raw_score, -k),
                      raw, report,
                      Candidate(text=final, raw=unguarded, score=round(score, 5), guard_ok=ok, repeats_earlier=copies,
