@@ -7,7 +7,8 @@ track is smoothed (median of three, then an exponential filter) and its speed li
 so the crop glides instead of jittering; at a source cut it jumps with the picture.
 Then :func:`avoid_text` nudges each shot's crop sideways, as little as it can, so the
 source's own captions and badges (OCR boxes) are kept whole or left out, never cut in half
-at the crop's edge (a lower third read as "...lend").
+at the crop's edge (a lower third read as "...lend"); a caption too wide to dodge, low or
+high in the picture, is left out by a crop up to 1.25x smaller.
 
     >>> crops = follow("live.mp4", 120.0, 4.5, shots, centres)     # doctest: +SKIP
 """
