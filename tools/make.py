@@ -269,7 +269,8 @@ def make_ad(stream: str | Path, facts_paths: Sequence[str | Path], brief: str, o
         ass = write_ass(cues, out_dir / f"ad{suffix}.ass", tl.width, tl.height, title=tl.title,
                         title_until=min(2.5, tl.items[0].end) if tl.title else 0.0)
         video = render(tl, out_dir / f"ad{suffix}.mp4", ass, preset="ultrafast" if draft else "superfast")
-        files = {"ad": video, "srt": write_srt(cues, out_dir / f"ad{suffix}.srt"), "ass": ass, "otio": write_otio(tl, out_dir / f"ad{suffix}.otio", name=f"{title} ad{suffix}")}
+        files = {"ad": video, "srt": write_srt(cues, out_dir / f"ad{suffix}.srt"), "ass": ass,
+                 "otio": write_otio(tl, out_dir / f"ad{suffix}.otio", name=f"{title} ad{suffix}")}
         result.seconds["render" + suffix] = round(time.perf_counter() - t3, 2)
         if n == 0:
             files["strip"] = frame_strip(files["ad"], out_dir / "strip.png")
