@@ -25,7 +25,7 @@ _CLOSERS = {"zh": ["真的很值得入手", "推荐给大家", "快来试试吧"
 _DANGLING = set("""a an the and or but nor with without of to for from by at in on into onto as than that
 which who whose this these those its your our their my his her is are was were be been get gets got
 so very more most less such also just only every each any some no not all both plus over under about
-per your you we i it they he she can will would should could may might must has have had do does""".split())
+per you we i it they he she can will would should could may might must has have had do does""".split())
 # plain words a clause may start with: lower-cased after a comma (names keep their capital)
 _COMMON = _DANGLING | set("""get buy order grab enjoy try add tap click shop save take make see feel taste
 look keep stock treat give bring start""".split())
@@ -116,7 +116,8 @@ def _shorten(text: str, lo: int, hi: int, unit: Unit, keep: list[str], stretch: 
     words = tokens(text) if unit == "chars" else text.split()
     out: list[str] = []
     for w in words:
-        if text_length(_finish(_join([*out, w], unit) if unit == "words" else "".join([*out, w]), unit), unit) > hi:
+        joined = _join([*out, w], unit) if unit == "words" else "".join([*out, w])  # keep "Olay 小白瓶"'s space
+        if text_length(_finish(joined, unit), unit) > hi:
             break
         out.append(w)
     if unit == "words":
@@ -129,7 +130,7 @@ def _shorten(text: str, lo: int, hi: int, unit: Unit, keep: list[str], stretch: 
             out = out[:breaks[-1]]
         while len(out) > 1 and word(out[-1]) in _DANGLING:
             out.pop()
-        return _finish(_join(out, unit), unit)
+        return _finish("".join(out), unit)
     return _finish("".join(out), unit)
 
 
