@@ -130,7 +130,7 @@ def _shorten(text: str, lo: int, hi: int, unit: Unit, keep: list[str], stretch: 
             out = out[:breaks[-1]]
         while len(out) > 1 and word(out[-1]) in _DANGLING:
             out.pop()
-        return _finish("".join(out), unit)
+        return _finish(_join(out, unit), unit)
     return _finish("".join(out), unit)
 
 
