@@ -231,17 +231,16 @@ def _said(phrases: list[str], text: str) -> list[str]:
     return out
 
 
-def _says(phrases: list[str], text: str, unit: str) -> int:
-    """How many of ``phrases`` ``text`` says (``lengthfit.mentions``: verbatim in Chinese, most
-    of a phrase's words in English)."""
-    return sum(mentions(p, text, unit) for p in phrases)
-
-
 def _kept(phrases: list[str], said: str, fitted: str, unit: str) -> int:
     """How many of ``phrases`` the model ``said`` and its ``fitted`` line still says (a phrase the
     fitting appended, or trimmed away, does not count)."""
     own = clean_line(said)
     return sum(mentions(p, own, unit) and mentions(p, fitted, unit) for p in phrases)
+
+
+def _copies(line: str, previous: list[str]) -> bool:
+    """Whether ``line`` nearly copies one of the ``previous`` lines."""
+    return bool(previous) and max(_similar(line, p) for p in previous) > 0.7
 
 
 def _similar(a: str, b: str) -> float:
@@ -413,11 +412,11 @@ def _candidates(job: _Job, slot: Slot, msgs: list, grammar: LineGrammar | None, 
     for k, temperature in enumerate(temps):
         raw = _generate(job, msgs, slot, temperature=temperature, grammar=grammar, sample=k)
         calls += 1
-        copies = bool(previous) and max(_similar(raw, p) for p in previous) > 0.7
+        copies = _copies(raw, previous)
         if copies and len(temps) == 1:  # copying itself: once more, hotter
             raw = _generate(job, msgs, slot, temperature=0.8, grammar=grammar)
             calls += 1
-            copies = max(_similar(raw, p) for p in previous) > 0.7
+            copies = _copies(raw, previous)
         unguarded = fit_length(raw, slot.budget, slot.unit, fillers, lang, keep=assigned, append_min=append_min,
                                stretch=job.stretch)
         report = job.guard.check(raw) if job.guard is not None else None
@@ -453,8 +452,8 @@ def _fact_line(job: _Job, slot: Slot, assigned: list[str], fillers: list[str], a
     report = job.guard.check(line) if job.guard is not None else None
     final = _fit(job, slot, job.guard.repair(line) if job.guard is not None else line, fillers, assigned,
                  append_min)
-    said = _says(assigned, final, slot.unit)
-    copies = bool(previous) and max(_similar(final, p) for p in previous) > 0.7
+    said = _kept(assigned, line, final, slot.unit)
+    copies = _copies(final, previous)
     return ((report is None or report.ok, not copies, True, said, 0.0, -99), (), line, report,
             Candidate(text=final, raw=final, guard_ok=report is None or report.ok, repeats_earlier=copies,
                       temperature=0.0))
