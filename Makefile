@@ -46,7 +46,7 @@ models: $(STAMP)
 DEMO := out/demo
 demo: setup
 	$(BIN)/reelwright models verify
-	$(BIN)/python -m evals.fixtures --copy-demo $(DEMO)
+	$(BIN)/python -m evals.build --copy-demo $(DEMO)
 	$(BIN)/reelwright analyze $(DEMO)/demo_stream.mp4 --facts $(DEMO)/facts_1.json --facts $(DEMO)/facts_2.json \
 	  --plot $(DEMO)/structure.png
 	$(BIN)/reelwright make --stream $(DEMO)/demo_stream.mp4 --facts $(DEMO)/facts_1.json --facts $(DEMO)/facts_2.json \
@@ -62,6 +62,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 bench: setup
 	$(BIN)/python bench/llm.py

@@ -29,9 +29,9 @@ from pathlib import Path
 def child(path: str, facts: list[str]) -> None:
     from indexes.catalog import Catalog
     from models.settings import Settings
-    from tools.analyze import Progress, analyze
-    from tools.media import probe, thumbs
-    from tools.schema import load_facts
+    from tools.analysis.pipeline import Progress, analyze
+    from tools.core.media import probe, thumbs
+    from tools.core.schema import load_facts
 
     settings = Settings()
     sheets = [load_facts(f) for f in facts]

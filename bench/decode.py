@@ -11,7 +11,7 @@ import argparse
 import time
 from pathlib import Path
 
-from tools.media import frames, probe
+from tools.core.media import frames, probe
 
 
 def rate(path: Path, seconds: float, **kw) -> tuple[float, int]:

@@ -23,11 +23,11 @@ def timeline(duration: float, aspect: str):
     from evals.demo_stream import build_demo_stream
     from indexes.catalog import Catalog
     from models.settings import Settings
-    from tools.adspec import spec_from_brief
-    from tools.analyze import analyze
-    from tools.arrange import arrange
-    from tools.make import _speech_cues, build_timeline
-    from tools.schema import load_facts
+    from tools.analysis.pipeline import analyze
+    from tools.core.schema import load_facts
+    from tools.production.adspec import spec_from_brief
+    from tools.production.arrange import arrange
+    from tools.production.make import _speech_cues, build_timeline
 
     settings = Settings()
     demo = build_demo_stream()
@@ -47,8 +47,8 @@ def timeline(duration: float, aspect: str):
 
 
 def ours(tl, out: Path, preset: str = "superfast") -> float:
-    from tools.render import render
-    from tools.timeline import write_ass
+    from tools.production.render import render
+    from tools.production.timeline import write_ass
 
     ass = write_ass(tl.cues, out.parent / "ours.ass", tl.width, tl.height)
     t0 = time.perf_counter()
@@ -59,8 +59,8 @@ def ours(tl, out: Path, preset: str = "superfast") -> float:
 def moviepy_composite(tl, out: Path) -> float:
     from moviepy import CompositeVideoClip, TextClip, VideoFileClip, concatenate_videoclips, vfx
 
-    from tools.render import _crop_expr
-    from tools.timeline import FONT_FILE
+    from tools.production.render import _crop_expr
+    from tools.production.timeline import FONT_FILE
 
     t0 = time.perf_counter()
     sources = {}

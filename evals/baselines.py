@@ -14,12 +14,13 @@ knows the product scores against these single references.
 
 from __future__ import annotations
 
-from tools.factplan import FactPlanModel, padding_order, plan_facts
-from tools.lengthfit import fit_length
-from tools.narrate import assign_facts, draft_line, short_name
-from tools.schema import ProductFacts
-from tools.script_labels import facts_for_label, get_label
-from tools.storyline import Storyline
+from tools.core.labels import facts_for_label, get_label
+from tools.core.schema import ProductFacts
+from tools.narration.factplan import FactPlanModel, padding_order, plan_facts
+from tools.narration.lengthfit import fit_length
+from tools.narration.names import short_name
+from tools.narration.narrate import assign_facts, draft_line
+from tools.narration.storyline import Storyline
 
 __all__ = ["template_baseline", "RetrievalBaseline", "SameProductLines"]
 

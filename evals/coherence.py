@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from tools.coherence import CoherenceModel, pairs_of
+from tools.analysis.coherence import CoherenceModel, pairs_of
 
 __all__ = ["evaluate"]
 

@@ -11,13 +11,11 @@ import json
 import os
 from pathlib import Path
 
+from tools.core.errors import DataError
+
 __all__ = ["DataError", "esync_dir", "esync_dev", "read_records"]
 
 _REPO = Path(__file__).resolve().parent.parent
-
-
-class DataError(ValueError):
-    """An evaluation file that is missing or not of the expected shape (names the line)."""
 
 
 def esync_dir() -> Path:

@@ -64,7 +64,7 @@ def load_script() -> dict:
 
 
 def _speak(lines: list[dict]) -> tuple[list[np.ndarray], str]:
-    from tools.voice import available_voices, synthesize
+    from tools.production.voice import available_voices, synthesize
 
     voice = available_voices()[0] if available_voices() else None
     if voice is None:

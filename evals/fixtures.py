@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.core.errors import ReelwrightError
+
 __all__ = [
     "FixtureUnavailable",
     "SpeechClip",
@@ -38,7 +40,7 @@ LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
 
 
-class FixtureUnavailable(RuntimeError):
+class FixtureUnavailable(ReelwrightError, RuntimeError):
     """A package that provides test media is not installed (the message names it)."""
 
 
@@ -195,7 +197,7 @@ def _mix(a, b, alpha: float, kind: str):
 
 def _build_shot_set(tmp: Path) -> None:
     """Compose the pieces frame by frame (exact frame positions), piping raw RGB to x264."""
-    from tools.media import frames
+    from tools.core.media import frames
 
     out = tmp / "shots.mp4"
     enc = subprocess.Popen([shutil.which("ffmpeg") or "ffmpeg", "-v", "error", "-y", "-f", "rawvideo",
@@ -310,31 +312,3 @@ def bad_inputs(root: Path | None = None) -> dict[str, Path]:
     """The bad-input corpus: each file is valid media of an awkward kind, or not media at all."""
     folder = cached_build(root or fixtures_dir(), "bad_inputs", 1, _build_bad)
     return {p.name: p for p in sorted(folder.iterdir()) if not p.name.startswith(".")}
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Build (once) every test fixture; ``--copy-demo DIR`` also copies the demo stream and its facts there."""
-    import argparse
-
-    ap = argparse.ArgumentParser(prog="python -m evals.fixtures", description=main.__doc__)
-    ap.add_argument("--copy-demo", type=Path, help="copy the demo video and fact sheets into this folder")
-    args = ap.parse_args(argv)
-    root = fixtures_dir()
-    print("shot set:", shot_boundary_set(root).video)
-    print("synthetic:", ", ".join(sorted(synthetic_media(root))))
-    print("bad inputs:", len(bad_inputs(root)), "files")
-    from evals.demo_stream import build_demo_stream
-
-    print("demo stream:", build_demo_stream(root).video)
-    if args.copy_demo:
-        from evals.demo_stream import copy_demo_inputs
-        from evals.music import music_bed
-
-        for path in copy_demo_inputs(args.copy_demo):
-            print("  copied to", path)
-        print("  music bed:", music_bed(args.copy_demo / "music_bed.wav", seconds=150))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

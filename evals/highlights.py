@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from evals.datasets import DataError
+
 __all__ = ["DEMO_TAGS", "CHAT_TAGS", "shot_labels", "evaluate", "LabelledShot", "HighlightDataError",
            "read_spans", "resolve_source", "labelled_shots", "cross_validated_pld", "compare", "DEFAULT_DATA"]
 
@@ -85,7 +87,7 @@ def evaluate(shots: Sequence, lines: Sequence[dict], highlight: Sequence[float],
 DEFAULT_DATA = Path(__file__).parent / "data" / "highlights.jsonl"
 
 
-class HighlightDataError(ValueError):
+class HighlightDataError(DataError):
     """The labelled highlight file is unreadable or names media that is not here."""
 
 
@@ -144,9 +146,9 @@ def _shot_window(catalog, report) -> np.ndarray:
 def labelled_shots(settings, catalog, data: str | Path | None = DEFAULT_DATA, demo: bool = True,
                    progress=None) -> list[LabelledShot]:
     """Analyse every labelled video (cached in the catalog) and return its labelled shots."""
-    from tools.analyze import analyze
-    from tools.highlights import score_shots
-    from tools.schema import load_facts
+    from tools.analysis.highlights import score_shots
+    from tools.analysis.pipeline import analyze
+    from tools.core.schema import load_facts
 
     out: list[LabelledShot] = []
 
@@ -195,7 +197,7 @@ def _map(sources: Sequence[str], y: np.ndarray, scores: np.ndarray) -> float:
 
 def cross_validated_pld(shots: Sequence[LabelledShot], epochs: int = 100) -> np.ndarray:
     """Learned-model scores, each from a model trained without the shot's video."""
-    from tools.pld import PLDModel
+    from tools.analysis.pld import PLDModel
 
     scores = np.zeros(len(shots), np.float32)
     sources = [s.source for s in shots]

@@ -13,8 +13,8 @@ import math
 import shutil
 from collections import Counter
 
-from tools.claims import find_numbers, is_chinese, tokens
-from tools.guard import FactGuard
+from tools.core.text import find_numbers, is_chinese, tokens
+from tools.guard.factguard import FactGuard
 
 __all__ = ["caption_scores", "paired_bootstrap", "length_compliance", "faithfulness", "coverage", "repetition", "fact_idf"]
 
@@ -101,7 +101,7 @@ def paired_bootstrap(refs: dict[str, str], hyps: dict[str, dict[str, str]], grou
 
 def length_compliance(items: list[tuple[str, tuple[int, int], str]]) -> float:
     """Share of (text, (min, max), unit) inside their budget."""
-    from tools.storyline import text_length
+    from tools.narration.storyline import text_length
 
     ok = sum(lo <= text_length(t, unit) <= hi for t, (lo, hi), unit in items)
     return ok / max(1, len(items))

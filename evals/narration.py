@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -25,12 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.factplan import FactPlanModel, product_key
-from tools.guard import FactGuard
-from tools.linescore import LineScorer
-from tools.narrate import ExampleBank, Narration, narrate
-from tools.schema import ProductFacts
-from tools.storyline import Storyline, generate_storyline, storyline_from_record
+from tools.core.schema import ProductFacts
+from tools.guard.factguard import FactGuard
+from tools.narration.factplan import FactPlanModel, product_key
+from tools.narration.linescore import LineScorer
+from tools.narration.narrate import ExampleBank, Narration, narrate
+from tools.narration.storyline import Storyline, generate_storyline, storyline_from_record
 
 from .baselines import RetrievalBaseline, SameProductLines, template_baseline
 from .datasets import esync_dir, read_records
@@ -58,8 +59,8 @@ def _storyline(record: dict, mode: str) -> Storyline:
     return generate_storyline(record["facts"], [s.budget for s in given.slots], unit="chars", language="zh")
 
 
-_NARRATOR_MODULES = ("tools.narrate", "tools.linegrammar", "tools.linescore", "tools.lengthfit", "tools.guard",
-                     "tools.claims", "tools.factplan", "tools.storyline", "tools.script_labels")
+_NARRATOR_MODULES = ("tools.narration.narrate", "tools.narration.linegrammar", "tools.narration.linescore", "tools.narration.lengthfit", "tools.guard.factguard",
+                     "tools.core.text", "tools.narration.factplan", "tools.narration.storyline", "tools.core.labels")
 
 
 def narrator_fingerprint(planner: FactPlanModel, examples: str = "", candidates: int = 1) -> str:
@@ -81,13 +82,29 @@ def narrator_fingerprint(planner: FactPlanModel, examples: str = "", candidates:
     return h.hexdigest()[:12]
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
+
+
+def _file_part(value: str) -> str:
+    """``value`` as one file-name part that cannot leave its folder: itself when plain (ASCII
+    letters, digits, ``_.-``, at most 64 characters, not starting with a dot or dash), else its
+    plain characters and a hash of the whole (no ``/``, ``..`` or absolute path survives, and two
+    ids that differ keep different names)."""
+    if _PLAIN_NAME.fullmatch(value):
+        return value
+    plain = re.sub(r"[^A-Za-z0-9_-]", "_", value)[:40]
+    return f"{plain}-{hashlib.sha1(value.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
+
+
 def _cache_path(out: Path, model: str, record: dict, mode: str, facts_by: str = "plan", free: bool = False,
                 narrator: str = "") -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
-    key = record.get("id") or hashlib.sha1(json.dumps(record, ensure_ascii=False, sort_keys=True)
-                                           .encode()).hexdigest()[:16]  # stable across runs
-    name = f"{key}-{mode}" + ("" if facts_by == "plan" else f"-{facts_by}") + ("-free" if free else "")
-    return out / "cache" / safe / narrator / f"{name}.json"
+    """``OUT/cache/<model>/<narrator>/<record id>-<mode>....json``; every part made from data (the
+    model name, the record's id) is one plain file name (:func:`_file_part`): always inside ``OUT``."""
+    safe = _file_part("".join(c if c.isalnum() or c in "-_." else "_" for c in model))
+    key = str(record.get("id") or hashlib.sha1(json.dumps(record, ensure_ascii=False, sort_keys=True)
+                                               .encode()).hexdigest()[:16])  # stable across runs
+    name = f"{_file_part(key)}-{mode}" + ("" if facts_by == "plan" else f"-{facts_by}") + ("-free" if free else "")
+    return out / "cache" / safe / (_file_part(narrator) if narrator else "") / f"{name}.json"
 
 
 def _example_records(data_records: list[dict], examples: Path | None) -> list[dict]:
@@ -109,7 +126,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
     """Evaluate on ``data``; returns the report dict (also written to ``out``).
 
     ``candidates``: lines sampled per slot, the one real lines would most likely share words
-    with kept (``tools.linescore``, statistics from the example records); 1: one sample.
+    with kept (``tools.narration.linescore``, statistics from the example records); 1: one sample.
     ``grammar=False`` lets the LLM write each line free (no grammar keeping the facts verbatim).
     ``bootstrap``: resamples of the ads for the paired intervals of (d) against (a) and (b); 0: none.
     """
@@ -175,7 +192,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
 
 def _label_adherence(texts: list[str], labels: list[list[str]], facts: list[dict], embed) -> float | None:
     """Share of slots whose narration the speech-tag model reads as one of the slot's script labels."""
-    from tools.tags import TagError, TagModel
+    from tools.analysis.tags import TagError, TagModel
 
     if embed is None or not texts:
         return None

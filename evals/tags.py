@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from models.loaders import memoized
-from tools.tags import TagModel, fit, groups, training_set
+from tools.analysis.tags import TagModel, fit, groups, training_set
 
 __all__ = ["clips_of", "evaluate", "read_teacher", "TEACHER"]
 

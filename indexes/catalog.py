@@ -2,8 +2,9 @@
 
 Each analysis part is stored under (video hash, analyzer, version): a rerun skips
 finished parts and a new analyzer version recomputes only its own part. Large
-arrays (embeddings, maps) live in ``.npy`` files beside the database, written
-atomically (temp file, fsync, rename) and referenced by path and SHA-256.
+arrays (embeddings, maps) live in ``.npy`` files beside the database, each written
+atomically under a name of its own and committed with its SHA-256 in the part's
+transaction. :meth:`Catalog.video_lock` is the per-video lock the analysis runner holds.
 
 Writes are transactions (WAL journal, ``synchronous=FULL``): a process killed at any
 moment leaves a catalog that opens, holding only whole parts. Source videos are
@@ -17,14 +18,16 @@ only read (hashing, probing), never modified or moved.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import json
 import os
 import sqlite3
-import tempfile
 import time
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,9 +35,11 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from tools.schema import Clip, Video
+from tools.core.errors import CatalogError
+from tools.core.files import content_hash, write_atomic
+from tools.core.schema import Clip, Video
 
-__all__ = ["Catalog", "CatalogError", "PartRecord", "content_hash", "write_atomic", "save_npz"]
+__all__ = ["Catalog", "CatalogError", "PartRecord"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS videos (
@@ -60,10 +65,6 @@ CREATE INDEX IF NOT EXISTS clip_tags_by_tag ON clip_tags (tag, score);
 _SCHEMA_VERSION = 1
 
 
-class CatalogError(RuntimeError):
-    """The catalog cannot be opened or an entry is damaged; the message says which."""
-
-
 @dataclass(frozen=True)
 class PartRecord:
     video_id: str
@@ -74,53 +75,6 @@ class PartRecord:
     created: float
     seconds: float
     arrays: tuple[str, ...]
-
-
-def write_atomic(target: Path, raw: bytes, mode: int | None = None) -> Path:
-    """Write ``raw`` to ``target`` via a synced temporary file renamed into place (``mode``: chmod first)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def save_npz(target: str | os.PathLike, arrays: dict[str, np.ndarray], compressed: bool = False,
-             mode: int | None = None) -> Path:
-    """Save arrays as one ``.npz`` file, atomically (see :func:`write_atomic`)."""
-    buf = io.BytesIO()
-    (np.savez_compressed if compressed else np.savez)(buf, **arrays)
-    return write_atomic(Path(target), buf.getvalue(), mode)
-
-
-def load_npz(path: str | os.PathLike, error: type[Exception], name: str, fix: str) -> dict[str, np.ndarray]:
-    """Every array of a model ``.npz`` file, read now; a missing or unreadable file raises ``error``
-    naming ``name`` and the command that rebuilds it (``fix``)."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except FileNotFoundError:
-        raise error(f"{name} {path} is missing: run `{fix}`") from None
-    except (OSError, ValueError, KeyError, EOFError) as exc:
-        raise error(f"{name} {path} is not a {name} file or is damaged ({exc}): run `{fix}`") from None
-
-
-def content_hash(path: str | os.PathLike, chunk: int = 8 << 20) -> str:
-    """SHA-256 of a file's bytes (the video id)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _dumps(data: Any) -> str:
@@ -134,22 +88,37 @@ def _dumps(data: Any) -> str:
 class Catalog:
     """A SQLite catalog file plus a folder of array files beside it."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, timeout: float = 60.0):
         self.path = Path(path)
         self.blob_dir = self.path.with_suffix(".blobs")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            with self._tx():
-                for stmt in _SCHEMA.split(";"):
-                    if stmt.strip():
-                        self._db.execute(stmt)
-                self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
-        except sqlite3.DatabaseError as exc:
-            raise CatalogError(f"{self.path}: not a usable catalog ({exc})") from exc
+        deadline = time.monotonic() + timeout
+        pause = 0.02
+        while True:
+            try:
+                self._connect(timeout)
+                return
+            except sqlite3.OperationalError as exc:
+                # two processes opening a new catalog at once: switching to WAL and creating the
+                # schema can answer "locked" without waiting for the busy timeout; try again
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise CatalogError(f"{self.path}: not a usable catalog ({exc})") from exc
+                self._db.close()
+                time.sleep(pause)
+                pause = min(0.5, pause * 2)
+            except sqlite3.DatabaseError as exc:
+                raise CatalogError(f"{self.path}: not a usable catalog ({exc})") from exc
+
+    def _connect(self, timeout: float) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        with self._tx():
+            for stmt in _SCHEMA.split(";"):
+                if stmt.strip():
+                    self._db.execute(stmt)
+            self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
 
     @classmethod
     def open(cls, settings) -> Catalog:
@@ -180,6 +149,21 @@ class Catalog:
     def integrity_ok(self) -> bool:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
+    def verify(self) -> list[str]:
+        """Problems found: SQLite's integrity check, then every array file against its SHA-256
+        (missing or damaged files). An empty list: the catalog is whole."""
+        problems = [] if self.integrity_ok() else [f"{self.path}: SQLite integrity check failed"]
+        for vid, analyzer, version, name, rel, sha in self._db.execute(
+                "SELECT video_id, analyzer, version, name, path, sha256 FROM arrays ORDER BY path"):
+            try:
+                raw = (self.blob_dir / rel).read_bytes()
+            except OSError:
+                problems.append(f"{rel}: missing (array {name} of {analyzer}@{version}, video {vid[:12]})")
+                continue
+            if hashlib.sha256(raw).hexdigest() != sha:
+                problems.append(f"{rel}: damaged, SHA-256 mismatch (array {name} of {analyzer}@{version})")
+        return problems
+
     # ------------------------------------------------------------------ videos
 
     def add_video(self, path: str | os.PathLike) -> Video:
@@ -187,7 +171,7 @@ class Catalog:
 
         Raises the media layer's named errors for files that are not media.
         """
-        from tools.media import probe
+        from tools.core.media import probe
 
         p = Path(path).resolve()
         known = self.find_video(p)
@@ -238,20 +222,53 @@ class Catalog:
 
     def put_part(self, video_id: str, analyzer: str, version: str, data: Any, *,
                  arrays: dict[str, np.ndarray] | None = None, model: str = "", seconds: float = 0.0) -> None:
-        """Store one analysis part (replacing the same version) with its arrays, atomically."""
+        """Store one analysis part (replacing the same version) with its arrays, atomically.
+
+        Each array goes to a file of its own, under a name no other write uses, and its
+        path and SHA-256 are committed in the same transaction as the part: two processes
+        storing the same part never write one file, and the catalog never records one
+        process's hash for another's bytes. The files of a replaced part are removed after
+        the commit.
+        """
         if self.get_video(video_id) is None:
             raise CatalogError(f"unknown video {video_id[:12]}: add_video() it first")
         refs = [self._write_array(video_id, analyzer, version, name, arr) for name, arr in (arrays or {}).items()]
         payload = _dumps(data)
-        with self._tx():
-            self._db.execute("DELETE FROM arrays WHERE video_id=? AND analyzer=? AND version=?",
-                             (video_id, analyzer, version))
-            self._db.execute(
-                "INSERT OR REPLACE INTO parts (video_id, analyzer, version, model, data, created, seconds) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)", (video_id, analyzer, version, model, payload, time.time(), seconds))
-            self._db.executemany(
-                "INSERT INTO arrays (video_id, analyzer, version, name, path, sha256, shape, dtype) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(video_id, analyzer, version, *r) for r in refs])
+        try:
+            with self._tx():
+                old = [r[0] for r in self._db.execute(
+                    "SELECT path FROM arrays WHERE video_id=? AND analyzer=? AND version=?",
+                    (video_id, analyzer, version))]
+                self._db.execute("DELETE FROM arrays WHERE video_id=? AND analyzer=? AND version=?",
+                                 (video_id, analyzer, version))
+                self._db.execute(
+                    "INSERT OR REPLACE INTO parts (video_id, analyzer, version, model, data, created, seconds) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (video_id, analyzer, version, model, payload, time.time(), seconds))
+                self._db.executemany(
+                    "INSERT INTO arrays (video_id, analyzer, version, name, path, sha256, shape, dtype) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(video_id, analyzer, version, *r) for r in refs])
+        except BaseException:
+            for r in refs:  # never committed: nobody refers to these files
+                (self.blob_dir / r[1]).unlink(missing_ok=True)
+            raise
+        for rel in set(old) - {r[1] for r in refs}:
+            (self.blob_dir / rel).unlink(missing_ok=True)
+
+    @contextmanager
+    def video_lock(self, video_id: str) -> Iterator[None]:
+        """Hold the per-video lock (across processes) while analysing ``video_id``.
+
+        A second holder waits; when it gets the lock, the first one's parts are stored.
+        """
+        path = self.path.with_suffix(".locks") / f"{video_id}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a+b") as f:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
     def get_part(self, video_id: str, analyzer: str, version: str | None = None) -> PartRecord | None:
         """The stored part (``version`` None: the newest of any version)."""
@@ -284,31 +301,40 @@ class Catalog:
 
     def _array_path(self, video_id: str, analyzer: str, version: str, name: str) -> Path:
         safe = lambda s: "".join(c if c.isalnum() or c in "-_.+" else "_" for c in s)  # noqa: E731
-        return self.blob_dir / video_id[:2] / video_id / f"{safe(analyzer)}@{safe(version)}" / f"{safe(name)}.npy"
+        unique = uuid.uuid4().hex[:16]  # never shared with another write, in this process or another
+        return self.blob_dir / video_id[:2] / video_id / f"{safe(analyzer)}@{safe(version)}" / f"{safe(name)}.{unique}.npy"
 
     def _write_array(self, video_id: str, analyzer: str, version: str, name: str,
-                     arr: np.ndarray) -> tuple[str, str, str, str]:
+                     arr: np.ndarray) -> tuple[str, str, str, str, str]:
         target = self._array_path(video_id, analyzer, version, name)
-        target.parent.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
-        np.save(buf, np.asarray(arr), allow_pickle=False)
+        arr = np.asarray(arr)
+        np.save(buf, arr, allow_pickle=False)
         raw = buf.getvalue()
         write_atomic(target, raw)
-        arr = np.asarray(arr)
         return (name, str(target.relative_to(self.blob_dir)), hashlib.sha256(raw).hexdigest(),
                 json.dumps(list(arr.shape)), str(arr.dtype))
 
     def get_array(self, video_id: str, analyzer: str, version: str, name: str) -> np.ndarray:
-        """Load one stored array, checking its SHA-256 (a damaged file raises CatalogError)."""
-        row = self._db.execute("SELECT path, sha256 FROM arrays WHERE video_id=? AND analyzer=? AND version=? "
-                               "AND name=?", (video_id, analyzer, version, name)).fetchone()
-        if row is None:
-            raise CatalogError(f"no array {name!r} in part {analyzer}@{version} of video {video_id[:12]}")
-        path = self.blob_dir / row[0]
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise CatalogError(f"array file {path} is missing ({exc.strerror}): rerun the analysis") from None
+        """Load one stored array, checking its SHA-256 (a damaged file raises CatalogError).
+
+        A file removed under the reader because another process replaced the part just
+        then is followed to the part's new file.
+        """
+        sql = "SELECT path, sha256 FROM arrays WHERE video_id=? AND analyzer=? AND version=? AND name=?"
+        seen: set[str] = set()
+        while True:
+            row = self._db.execute(sql, (video_id, analyzer, version, name)).fetchone()
+            if row is None:
+                raise CatalogError(f"no array {name!r} in part {analyzer}@{version} of video {video_id[:12]}")
+            path = self.blob_dir / row[0]
+            try:
+                raw = path.read_bytes()
+                break
+            except OSError as exc:
+                if row[0] in seen:
+                    raise CatalogError(f"array file {path} is missing ({exc.strerror}): rerun the analysis") from None
+                seen.add(row[0])
         if hashlib.sha256(raw).hexdigest() != row[1]:
             raise CatalogError(f"array file {path} is damaged (SHA-256 mismatch): rerun the analysis")
         return np.load(io.BytesIO(raw), allow_pickle=False)

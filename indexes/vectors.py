@@ -85,7 +85,7 @@ class VectorIndex:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def save(self) -> Path:
-        from indexes.catalog import save_npz
+        from tools.core.files import save_npz
 
         return save_npz(self.path, {"keys": self.keys, "vectors": self.vecs,
                                     "clip_ids": np.array(json.dumps([self.ids[int(k)] for k in self.keys]))})

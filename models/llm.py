@@ -37,14 +37,11 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prompts import render
+from tools.core.errors import LLMOutputError
 
 from .transports import LLMError, OpenAITransport, Transport, XLlamaTransport
 
 __all__ = ["ReelChatModel", "LLMError", "LLMOutputError", "get_chat_model"]
-
-
-class LLMOutputError(LLMError):
-    """The model's output did not satisfy the requested schema, even after a retry."""
 
 
 # ----------------------------------------------------------------- message conversion

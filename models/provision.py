@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from tools.core.errors import ModelCorrupt, ModelError, ModelMissing, ModelNotConfigured
+
 from .registry import ModelFile, ModelSpec, get_spec
 from .settings import Settings
 
@@ -45,22 +47,6 @@ __all__ = [
 State = Literal["present", "packaged", "missing", "corrupt", "not-configured", "user-path"]
 Progress = Callable[[str, int, int], None]  # (file, bytes done, bytes total)
 _CHUNK = 8 << 20
-
-
-class ModelError(RuntimeError):
-    """Base class of model provisioning errors; the message says what to do."""
-
-
-class ModelMissing(ModelError):
-    """No source could provide the model (names the pip packages to install)."""
-
-
-class ModelCorrupt(ModelError):
-    """A model file exists but its size or SHA-256 is wrong and could not be rebuilt."""
-
-
-class ModelNotConfigured(ModelError):
-    """A configurable model (CLIP) has no checkpoint configured."""
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,9 @@ from importlib import resources
 
 from pydantic import BaseModel, Field
 
+from tools.core.errors import UnknownModel
+
 __all__ = ["ModelFile", "PackageSource", "HubSource", "ModelSpec", "UnknownModel", "list_models", "get_spec"]
-
-
-class UnknownModel(KeyError):
-    """A model name that is not in the registry."""
-
-    def __str__(self) -> str:  # KeyError quotes its message; we want plain text
-        return str(self.args[0])
 
 
 class ModelFile(BaseModel):

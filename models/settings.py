@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     highlight_model: Literal["features", "learned", "blend"] = Field(
         "features", description="Shot highlight scores: the documented feature scorer, the learned PLD model "
         "(tools/data/highlight_pld.npz, 'reelwright train highlight'), or their mean. Default: the one that "
-        "ranks best in 'reelwright eval highlights' (see README).")
+        "ranks best in 'reelwright eval highlights' (see docs/analysis.md).")
     highlight_model_path: Path | None = Field(None, description="A learned highlight model file other than the "
                                               "shipped one.")
 

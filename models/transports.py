@@ -14,15 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from tools.core.errors import LLMConnectionError, LLMError
+
 __all__ = ["LLMError", "LLMConnectionError", "Transport", "XLlamaTransport", "OpenAITransport", "embedded_server"]
-
-
-class LLMError(RuntimeError):
-    """The model could not answer the request (bad request, server error)."""
-
-
-class LLMConnectionError(LLMError):
-    """The remote endpoint could not be reached."""
 
 
 class Transport(Protocol):

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -14,6 +16,31 @@ from models.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_LLM = "qwen2.5-coder-0.5b-instruct"
+_SHARED = ("models", "fixtures")  # the shared caches tests read: provisioned models, built test media
+
+
+def pytest_configure(config) -> None:
+    """Every test (and every process a test starts) runs with a temporary REELWRIGHT_HOME: no
+    test writes the user's catalog, vector indexes or outputs. Only the shared caches (the
+    models `make` provisioned, the test media built from installed packages) are the user's."""
+    user_home = Settings().home
+    home = Path(tempfile.mkdtemp(prefix="reelwright-test-home-"))
+    for name in _SHARED:
+        (user_home / name).mkdir(parents=True, exist_ok=True)
+        (home / name).symlink_to(user_home / name)
+    config._reelwright_home = (os.environ.get("REELWRIGHT_HOME"), home)
+    os.environ["REELWRIGHT_HOME"] = str(home)
+
+
+def pytest_unconfigure(config) -> None:
+    before, home = getattr(config, "_reelwright_home", (None, None))
+    if home is None:
+        return
+    if before is None:
+        os.environ.pop("REELWRIGHT_HOME", None)
+    else:
+        os.environ["REELWRIGHT_HOME"] = before
+    shutil.rmtree(home, ignore_errors=True)  # the links only, never what they point to
 
 
 @pytest.fixture
@@ -24,7 +51,7 @@ def tmp_settings(tmp_path) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_settings() -> Settings:
-    """The user's settings: real models from the shared cache (provisioned by `make`)."""
+    """The session's settings: its temporary home, with the real models of the shared cache."""
     return Settings(llm_base_url=None)
 
 

@@ -9,14 +9,14 @@ import pytest
 
 from cli import main
 from evals.shots import score_boundaries
-from tools.asr import wer
+from tools.analysis.asr import wer
 
 pytestmark = pytest.mark.slow
 
 
 def _digits(text: str) -> str:
     """Numbers as values ("fourteen" and "14", "forty dollars" and "$40" read alike)."""
-    from tools.claims import find_numbers
+    from tools.core.text import find_numbers
 
     text = re.sub(r"\$\s?(\d[\d.,]*)", r"\1 dollars", text).replace("%", " percent")
     out, last = "", 0
@@ -30,8 +30,8 @@ def _digits(text: str) -> str:
 def analysed(demo, tmp_path_factory, real_settings):
     """The demo stream analysed once into a fresh catalog (real whisper-base, e5-small)."""
     from indexes.catalog import Catalog
-    from tools.analyze import analyze
-    from tools.schema import load_facts
+    from tools.analysis.pipeline import analyze
+    from tools.core.schema import load_facts
 
     home = tmp_path_factory.mktemp("home")
     (home / "models").symlink_to(real_settings.models_dir)
@@ -80,7 +80,7 @@ def test_shots_scenes_and_product_segments_match_the_truth(analysed, demo):
 
 
 def test_every_sentence_gets_speech_tags(analysed, demo):
-    from tools.tags import group_of
+    from tools.analysis.tags import group_of
 
     a = analysed[0].analysis
     assert a.sentences and all(s.tags for s in a.sentences)
@@ -95,7 +95,7 @@ def test_every_sentence_gets_speech_tags(analysed, demo):
 
 def test_clips_are_stored_and_found_by_meaning(analysed):
     from indexes.catalog import Catalog
-    from tools.search import search_clips
+    from tools.analysis.search import search_clips
 
     a = analysed[0].analysis
     settings = analysed[2]

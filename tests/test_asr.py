@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tools.asr import SR, AsrOptions, _windows, correct_names, split_sentences, transcribe, wer
-from tools.schema import Word
+from tools.analysis.asr import SR, AsrOptions, _windows, correct_names, split_sentences, transcribe, wer
+from tools.core.schema import Word
 
 
 def words(spec: str, start: float = 0.0, step: float = 0.4, gap_after: dict[int, float] | None = None) -> list[Word]:

@@ -48,7 +48,7 @@ def test_a_missing_checkpoint_is_a_named_error_before_any_work(tmp_settings, tmp
     from evals.fixtures import real_videos
     from indexes.catalog import Catalog
     from models.provision import ModelMissing
-    from tools.analyze import analyze
+    from tools.analysis.pipeline import analyze
 
     settings = tmp_settings.model_copy(update={"clip_checkpoint": tmp_path / "none.pt"})
     with Catalog.open(settings) as cat:
@@ -62,8 +62,8 @@ def test_a_missing_checkpoint_is_a_named_error_before_any_work(tmp_settings, tmp
 def test_analysis_stores_clip_vectors_and_search_uses_them(tiny_clip, real_settings, tmp_path):
     from evals.fixtures import real_videos
     from indexes.catalog import Catalog
-    from tools.analyze import analyze
-    from tools.search import clip_index, search_clips
+    from tools.analysis.pipeline import analyze
+    from tools.analysis.search import clip_index, search_clips
 
     config, ckpt = tiny_clip
     home = tmp_path / "home"

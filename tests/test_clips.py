@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tools.clips import build_clips
-from tools.schema import Analysis, Scene, Segment, Sentence, Shot, Video
+from tools.analysis.clips import build_clips
+from tools.core.schema import Analysis, Scene, Segment, Sentence, Shot, Video
 
 
 def test_long_scenes_split_between_sentences_and_clips_carry_their_context():

@@ -7,7 +7,7 @@ import pytest
 
 from evals.coherence import evaluate
 from tests.test_tags import fake_embed
-from tools.coherence import CoherenceError, CoherenceModel, pairs_of
+from tools.analysis.coherence import CoherenceError, CoherenceModel, pairs_of
 
 # Ads whose clips follow a fixed script: greeting -> texture -> effect -> call to buy.
 STEPS = ["姐妹们看过来，今天推荐这款{p}", "质地很清爽，{p}一抹就化开", "而且用完皮肤水润透亮，{p}效果明显",

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from evals.fixtures import photo
-from tools.body import Body, hand_near_face, look
-from tools.concepts import KEYWORD_RULES, keywords, people_signals, split_screen
+from tools.analysis.body import Body, hand_near_face, look
+from tools.analysis.concepts import KEYWORD_RULES, keywords, people_signals, split_screen
 
 
 def _rgb(name: str, size: tuple[int, int] | None = None) -> np.ndarray:
@@ -76,7 +76,7 @@ def test_mediapipe_finds_the_astronaut_not_a_person_in_the_coffee():
 
 @pytest.mark.slow
 def test_mobilenet_recognises_a_coffee_photo(real_settings):
-    from tools.concepts import _classify
+    from tools.analysis.concepts import _classify
 
     objects, vec = _classify(_rgb("coffee"), real_settings)
     assert vec.shape == (1280,)

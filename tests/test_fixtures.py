@@ -9,8 +9,8 @@ import pytest
 
 from evals.demo_stream import load_script
 from evals.fixtures import librivox_clips, real_videos
-from tools.media import audio, frames, probe
-from tools.schema import ProductFacts, load_facts
+from tools.core.media import audio, frames, probe
+from tools.core.schema import ProductFacts, load_facts
 
 TAGS = {"greeting_interaction", "product_intro", "pain_point", "appearance_design", "texture_ingredients_material",
         "product_trial", "effect_benefit", "quality_feature", "safety_certification", "authentication",
@@ -26,7 +26,9 @@ def test_librivox_clips_have_transcripts():
 
 
 def test_real_videos_exist():
-    assert all(p.exists() for p in real_videos().values())
+    vids = real_videos()
+    assert {"bikes", "carphone", "megamind", "megamind_bugy", "tree", "vtest"} <= set(vids)  # the ones tests use
+    assert all(p.is_file() and p.stat().st_size > 0 for p in vids.values())
 
 
 def _frame_change(path, times):
@@ -97,5 +99,6 @@ def test_demo_speech_is_intelligible(demo, real_settings):
 
 
 def test_truth_files_are_json(demo):
+    assert len(demo.facts) == 2  # one fact sheet per product
     for p in demo.facts:
         assert json.loads(p.read_text())["facts"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.claims import find_numbers, split_clauses
-from tools.guard import FactGuard, sanitize_facts
+from tools.core.text import find_numbers, split_clauses
+from tools.guard.factguard import FactGuard, sanitize_facts
 
 FACTS = {"功效": ["抗初老", "提亮肤色", "五大专业模式"], "成分/材质": ["5%烟酰胺", "二裂酵母发酵精粹"],
          "活动优惠": ["289元到手四件套", "4.6折", "满300减50"], "鉴定/认证": ["SGS认证"]}

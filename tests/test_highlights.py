@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tools.highlights import crop_centre, score_shots
-from tools.schema import Sentence, Shot
+from tools.analysis.highlights import crop_centre, score_shots
+from tools.core.schema import Sentence, Shot
 
 
 def test_a_product_demo_outscores_chit_chat():
@@ -24,8 +24,11 @@ def test_a_product_demo_outscores_chit_chat():
 def test_crop_centre_follows_the_attention():
     m = np.zeros((18, 32), np.float32)
     m[4:7, 24:28] = 1.0
-    x, y = crop_centre(m)
-    assert x == pytest.approx(26.5 / 32, abs=0.02) and y == pytest.approx(5.5 / 18, abs=0.02)
+    x, y = crop_centre(m)  # the blob covers columns 24..27 and rows 4..6: x 24..28, y 4..7 of the frame
+    assert x == pytest.approx(26 / 32, abs=1e-3) and y == pytest.approx(5.5 / 18, abs=1e-3)
+    assert crop_centre(np.ones((18, 32))) == pytest.approx((0.5, 0.5), abs=1e-3)  # attention everywhere: the middle
+    m[12:15, 2:6] = 3.0  # a stronger spot on the left pulls the centre three quarters of the way to it
+    assert crop_centre(m)[0] == pytest.approx((26 + 3 * 4) / 4 / 32, abs=1e-3)
     assert crop_centre(np.zeros((18, 32))) == (0.5, 0.5)
 
 
@@ -43,7 +46,7 @@ def _windows(n: int, bright_centre: bool, seed: int) -> np.ndarray:
 
 
 def test_pld_learns_pixel_level_highlights_and_round_trips(tmp_path):
-    from tools.pld import PLDModel
+    from tools.analysis.pld import PLDModel
 
     x = np.concatenate([_windows(12, True, 0), _windows(12, False, 1)])
     y = np.array([1] * 12 + [0] * 12)
@@ -58,7 +61,7 @@ def test_pld_learns_pixel_level_highlights_and_round_trips(tmp_path):
 
 
 def test_pld_errors_are_named(tmp_path):
-    from tools.pld import HighlightModelError, PLDModel
+    from tools.analysis.pld import HighlightModelError, PLDModel
 
     with pytest.raises(HighlightModelError, match="train highlight"):
         PLDModel.load(tmp_path / "none.npz")
@@ -70,7 +73,7 @@ def test_pld_errors_are_named(tmp_path):
 
 
 def test_the_shipped_pld_model_loads():
-    from tools.pld import PLDModel
+    from tools.analysis.pld import PLDModel
 
     model = PLDModel.load()
     assert model.meta["shots"] >= 30 and model.predict(_windows(2, True, 0))[0].shape == (2,)

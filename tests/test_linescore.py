@@ -1,13 +1,13 @@
-"""The line reranker (tools.linescore) and best-of-N sampling in the narrator, with a scripted LLM."""
+"""The line reranker (tools.narration.linescore) and best-of-N sampling in the narrator, with a scripted LLM."""
 
 from __future__ import annotations
 
 from tests.test_narrate_unit import FACTS, llm_with, story
-from tools.guard import FactGuard
-from tools.linescore import LineScorer, SlotContext
-from tools.narrate import narrate
-from tools.schema import ProductFacts
-from tools.storyline import Slot, Storyline
+from tools.core.schema import ProductFacts
+from tools.guard.factguard import FactGuard
+from tools.narration.linescore import LineScorer, SlotContext
+from tools.narration.narrate import narrate
+from tools.narration.storyline import Slot, Storyline
 
 
 def _ad(product: str, lines: list[tuple[str, str]]) -> dict:
@@ -56,7 +56,9 @@ def test_fact_phrases_and_the_name_take_their_odds():
     line = "戊牌精华，玻色因抗皱。"
     odds = dict(scorer.gram_odds(line, _ctx(fact_p={"玻色因": 0.4})))
     assert odds[("玻色", "因")] == odds[("玻色",)] == 0.4  # jieba: 玻色 因
-    assert odds[("戊牌",)] == scorer.name_rate["引导购买"] > 0  # one buying line in five names its product
+    # one buying line in five (丁牌香水's second) names its product; every recommendation line does
+    assert odds[("戊牌", "精华")] == odds[("戊牌",)] == 1 / 5
+    assert dict(scorer.gram_odds(line, _ctx(labels=("产品推荐",))))[("戊牌", "精华")] == 1.0
     assert scorer.score(line, _ctx(fact_p={"玻色因": 0.4})) > scorer.score(line, _ctx(fact_p={"玻色因": 0.01}))
 
 

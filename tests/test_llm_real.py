@@ -82,7 +82,7 @@ def test_cli_chat_with_json_schema(tmp_path, capsys, real_settings):
 
 def test_line_grammar_keeps_facts_verbatim(small_llm):
     """Both backends take a GBNF grammar (the HTTP one through the request body)."""
-    from tools.linegrammar import line_grammar
+    from tools.narration.linegrammar import line_grammar
 
     g = line_grammar(["温和不刺激", "控油祛痘"], (16, 30))
     msgs = [SystemMessage("你是电商短视频带货文案写手。"),

@@ -7,9 +7,18 @@ import json
 import numpy as np
 import pytest
 
-from tools.adspec import SpecError, spec_from_brief
-from tools.arrange import PAD, Moment, PlanSlot, _balance, _fit_pattern, _patterns, slot_count, storylines
-from tools.timeline import Crop, Cue, Item, Timeline, split_cues, write_ass, write_otio, write_srt
+from tools.production.adspec import SpecError, spec_from_brief
+from tools.production.arrange import (
+    PAD,
+    Moment,
+    PlanSlot,
+    _balance,
+    _fit_pattern,
+    _patterns,
+    slot_count,
+    storylines,
+)
+from tools.production.timeline import Crop, Cue, Item, Timeline, split_cues, write_ass, write_otio, write_srt
 
 PRODUCTS = ["Aurora Espresso Blend", "Deep Field Space Poster Set"]
 
@@ -29,12 +38,14 @@ def test_brief_and_flags_make_the_spec():
         spec_from_brief("", products=PRODUCTS, product="Moon Lamp")
 
 
-@pytest.mark.parametrize("duration", [6, 15, 30, 120, 300])
-def test_storylines_fit_the_length_and_end_with_a_call_to_buy(duration):
+# slots per ad: 4 at 15 s (a voice says 8-9 words in each), 6 at 30 s, 11 at 2 min, 25 at 5 min (12 s
+# each at most); never fewer than 3
+@pytest.mark.parametrize(("duration", "n"), [(6, 3), (15, 4), (30, 6), (120, 11), (300, 25)])
+def test_storylines_fit_the_length_and_end_with_a_call_to_buy(duration, n):
     spec = spec_from_brief("food ad", duration=duration)
     got = storylines(spec, None)
     assert len(got) == 8 and got[0][0] == "pattern:food"
-    n = slot_count(duration)
+    assert slot_count(duration) == n
     for name, slots in got:
         assert len(slots) == n, name
         assert sum(s["seconds"] for s in slots) == pytest.approx(duration)
@@ -105,7 +116,7 @@ def test_srt_and_ass_files(tmp_path):
     ass = write_ass(tl.cues, tmp_path / "ad.ass", 1080, 1920, title="Aurora {Espresso}", title_until=2.0).read_text()
     assert "PlayResX: 1080" in ass and "Noto Sans CJK SC" in ass
     assert "Dialogue: 0,0:00:00.10,0:00:01.50,Sub,,0,0,0,,Meet Aurora." in ass
-    assert "Aurora (Espresso)" in ass  # braces would be read as ASS override tags
+    assert r"Aurora \{Espresso\}" in ass  # escaped: braces would start an ASS override block
 
 
 def test_otio_export_loads_and_matches_the_timeline(tmp_path):
@@ -136,8 +147,8 @@ def test_the_llm_storyline_joins_the_variants_as_tag_slots():
     from models.llm import get_chat_model
     from models.settings import Settings
     from tests.scripted import ScriptedTransport
-    from tools.arrange import llm_storyline
-    from tools.schema import ProductFacts
+    from tools.core.schema import ProductFacts
+    from tools.production.arrange import llm_storyline
 
     t = ScriptedTransport([json.dumps({"labels": ["痛点铺垫", "产品推荐", "产品试用", "产品功效"]})])
     llm = get_chat_model(Settings(), transport=t, model="scripted")
@@ -153,17 +164,17 @@ def test_the_llm_storyline_joins_the_variants_as_tag_slots():
 
 def test_both_audio_keeps_the_streams_sound_under_the_voice(tmp_path, monkeypatch):
     """--audio both: every picture item also plays the source sound (quietened by the renderer)."""
-    from tools.arrange import Plan
-    from tools.make import build_timeline
-    from tools.render import ffmpeg_command
-    from tools.schema import Analysis, Shot, Video
+    from tools.core.schema import Analysis, Shot, Video
+    from tools.production.arrange import Plan
+    from tools.production.make import build_timeline
+    from tools.production.render import ffmpeg_command
 
     video = Video(id="x", path=str(tmp_path / "live.mp4"), size_bytes=1, duration=60.0, width=1280, height=720)
     a = Analysis(video=video, shots=[Shot(index=0, start=0, end=30), Shot(index=1, start=30, end=60)])
     hl = [{"shot": 0, "score": 0.5, "crop_x": 0.5, "crop_y": 0.5}, {"shot": 1, "score": 0.5, "crop_x": 0.4, "crop_y": 0.5}]
     plan = Plan("p", [PlanSlot(1, ["product_intro"], 7.5, Moment(5, 20, "pictures")),
                       PlanSlot(2, ["call_to_action"], 7.5, Moment(35, 50, "pictures"))])
-    monkeypatch.setattr("tools.reframe.follow", lambda src, t0, n, shots, centres: [Crop(t0, 0.5, 0.5)])  # no media
+    monkeypatch.setattr("tools.production.reframe.follow", lambda src, t0, n, shots, centres: [Crop(t0, 0.5, 0.5)])  # no media
     tl = build_timeline(plan, a, hl, spec_from_brief("", duration=15), "en", "both")
     assert all(it.speech_end == pytest.approx(it.src_in + it.duration) for it in tl.items)
     cmd = ffmpeg_command(tl, tmp_path / "ad.mp4")
@@ -175,8 +186,8 @@ def test_a_rotated_phone_clip_is_cropped_where_it_shows(tmp_path):
     """Crop centres are in the upright picture (as analysis decodes it); ffmpeg rotates the same way."""
     import subprocess
 
-    from tools.media import frames, probe
-    from tools.render import render
+    from tools.core.media import frames, probe
+    from tools.production.render import render
 
     land = tmp_path / "land.mp4"
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
@@ -198,7 +209,7 @@ def test_a_rotated_phone_clip_is_cropped_where_it_shows(tmp_path):
 
 
 def test_reproducible_speech_is_the_same_every_time():
-    from tools.voice import available_voices, synthesize
+    from tools.production.voice import available_voices, synthesize
 
     if "piper-joe" not in available_voices():
         pytest.skip("piper-tts is not installed")

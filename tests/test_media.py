@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from evals.fixtures import librivox_clips, real_videos
-from tools.media import (
+from tools.core.media import (
     EmptyMedia,
     MediaError,
     NoAudioStream,

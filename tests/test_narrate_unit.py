@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from importlib import resources
 
 import pytest
@@ -11,13 +12,14 @@ import pytest
 from models.llm import get_chat_model
 from models.settings import Settings
 from tests.scripted import ScriptedTransport
-from tools import lengthfit
-from tools.claims import find_numbers
-from tools.guard import FactGuard
-from tools.lengthfit import fit_length
-from tools.narrate import ExampleBank, _untagged, assign_facts, draft_line, narrate, short_name
-from tools.schema import ProductFacts
-from tools.storyline import Slot, Storyline, generate_storyline, storyline_from_record, text_length
+from tools.core.schema import ProductFacts
+from tools.core.text import find_numbers
+from tools.guard.factguard import FactGuard
+from tools.narration import lengthfit
+from tools.narration.lengthfit import fit_length
+from tools.narration.names import short_name, untagged
+from tools.narration.narrate import ExampleBank, assign_facts, narrate
+from tools.narration.storyline import Slot, Storyline, generate_storyline, storyline_from_record, text_length
 
 FACTS = ProductFacts(product="欧莱雅黑精华紧致抗初老面部精华液", facts={
     "功效": ["抗初老", "提亮肤色"], "质地": ["轻薄", "不油腻"], "成分/材质": ["二裂酵母发酵精粹", "玻色因"],
@@ -44,8 +46,8 @@ def test_short_names():
     assert short_name("【2件85折】Judydoll橘朵单色眼影盘") == "Judydoll"
     assert short_name("官方旗舰店360儿童电话手表") == "360儿童"
     assert short_name("【重磅】AHC官方旗舰店新B5pro水乳套装") == "AHC"
-    assert _untagged("【立即抢购】雅漾舒润调理柔肤水") == "雅漾舒润调理柔肤水"  # the title the prompt shows
-    assert _untagged("【芬狄诗贴贴杯】内衣女") == "【芬狄诗贴贴杯】内衣女"
+    assert untagged("【立即抢购】雅漾舒润调理柔肤水") == "雅漾舒润调理柔肤水"  # the title the prompt shows
+    assert untagged("【芬狄诗贴贴杯】内衣女") == "【芬狄诗贴贴杯】内衣女"
     assert short_name("Aurora Espresso Blend", ["Aurora"], "en") == "Aurora"
 
 
@@ -162,13 +164,13 @@ def test_worked_examples_come_from_other_products():
     assert msgs[2]["content"] == "丝绒雾面质地，超显白。"  # the worked example: a real line
     # each request names the product by its short name and says what it is (the full title)
     assert "商品：A牌丝绒口红\n" in msgs[1]["content"]  # a short title is not repeated
-    assert f"商品：{short_name(FACTS.product)}（{FACTS.product}）" in msgs[3]["content"]
+    assert f"商品：欧莱雅黑精华（{FACTS.product}）" in msgs[3]["content"]
     assert "丝绒雾面" in msgs[1]["content"] and "初稿" in msgs[1]["content"]  # its facts and its fact draft
     assert "质地轻薄不油腻" not in json.dumps(msgs, ensure_ascii=False)  # never the product's own reference
 
 
 def test_echoed_instructions_are_dropped():
-    from tools.narrate import _without_echo
+    from tools.narration.narrate import _without_echo
 
     told = "这句文案有问题：'弹性' is not in the facts。请重写这一句：只用给出的卖点，10-20字。"
     assert _without_echo("只用给出的卖点，清洁，卸净淡妆。", told) == "清洁，卸净淡妆。"
@@ -228,17 +230,22 @@ def test_numbers_in_final_text_are_all_supported_property():
     rng = random.Random(7)
     guard = FactGuard(FACTS.product, FACTS.facts)
     pieces = ["只要199元", "289元到手", "买2送1", "4.6折", "抗初老", "三天见效", "第一次用", "双十一"]
+    supported = {289.0, 4.0, 11.0}  # the sheet's only numbers: 289元, 四件套, 双十一
+    said = set()
     for _ in range(100):
         text = "，".join(rng.sample(pieces, 3)) + "！"
         out = fit_length(guard.repair(text), (10, 24), "chars", ["抗初老", "提亮肤色"])
-        supported = guard.numbers
-        assert all(round(n.value, 4) in supported for n in find_numbers(out)), (text, out)
+        values = {round(n.value, 4) for n in find_numbers(out)}
+        assert values <= supported, (text, out)
+        assert set(re.findall(r"\d+(?:\.\d+)?", out)) <= {"289"} and "三天" not in out, (text, out)
+        said |= values
+    assert 289.0 in said  # a supported number is kept, not every number dropped
 
 
 def test_the_llm_rewrites_the_fact_plan_draft():
     """Baseline (a') pads the same planned facts the LLM is asked to say: the comparison isolates the writing."""
     from evals.baselines import template_baseline
-    from tools.factplan import FactPlanModel
+    from tools.narration.factplan import FactPlanModel
 
     s = story(("质地/成分/材质", (30, 36)), ("引导购买", (14, 20)))
     padded = template_baseline(FACTS, s, FactPlanModel.load())
@@ -246,7 +253,13 @@ def test_the_llm_rewrites_the_fact_plan_draft():
     out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts))
     for line, slot, res, req in zip(padded, s.slots, out.slots, t.requests, strict=True):
         assert slot.fits(line) and res.facts and all(f in line for f in res.facts)
-        assert f"初稿：{draft_line(short_name(FACTS.product), res.facts)}" in req["messages"][-1]["content"]
+        draft = req["messages"][-1]["content"].split("初稿：")[1].split("\n")[0]
+        # the draft says the product's short name and exactly the slot's planned facts, in order ...
+        assert draft.startswith("这款欧莱雅黑精华")
+        said = [p for ps in FACTS.facts.values() for p in ps if p in draft]
+        assert sorted(said, key=draft.index) == res.facts
+        # ... and the baseline's line is that draft, padded
+        assert line.startswith(draft.rstrip("。"))
 
 
 def test_facts_by_label_assigns_like_baseline_a():
@@ -313,7 +326,7 @@ def test_english_worked_examples_are_shown_from_another_product():
 
 
 def test_a_line_starting_as_a_fragment_starts_as_a_sentence():
-    from tools.lengthfit import clean_line
+    from tools.narration.lengthfit import clean_line
 
     assert clean_line("so they resist fading for 50 years.") == "They resist fading for 50 years."
     assert clean_line("and get a second set 20% off") == "Get a second set 20% off"

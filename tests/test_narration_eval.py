@@ -9,8 +9,8 @@ import pytest
 from cli import main
 from evals.datasets import esync_dev, read_records
 from evals.metrics import caption_scores, coverage, fact_idf, repetition
-from tools.guard import FactGuard
-from tools.narrate import Narration
+from tools.guard.factguard import FactGuard
+from tools.narration.narrate import Narration
 
 
 def test_caption_metrics_reward_overlap():
@@ -96,7 +96,7 @@ def test_cache_key_changes_with_the_narrator(monkeypatch):
     """A cached line is reused only by the same narrator: another fact plan or example file
     (or edited prompts or code) writes to a fresh directory instead of resuming stale lines."""
     from evals.narration import narrator_fingerprint
-    from tools.factplan import FactPlanModel
+    from tools.narration.factplan import FactPlanModel
 
     plan = FactPlanModel.load()
     same = narrator_fingerprint(plan, "dev")
@@ -104,13 +104,13 @@ def test_cache_key_changes_with_the_narrator(monkeypatch):
     assert narrator_fingerprint(plan.model_copy(update={"bias": plan.bias + 1}), "dev") != same
     assert narrator_fingerprint(plan, "/data/other_examples.jsonl") != same
     assert narrator_fingerprint(plan, "dev", candidates=3) != same  # best of 3 is another narrator
-    monkeypatch.setattr("evals.narration._NARRATOR_MODULES", ("tools.narrate",))  # less code hashed: another key
+    monkeypatch.setattr("evals.narration._NARRATOR_MODULES", ("tools.narration.narrate",))  # less code hashed: another key
     assert narrator_fingerprint(plan, "dev") != same
 
 
 def test_same_product_lines_come_from_other_ads_of_the_product():
     from evals.baselines import SameProductLines
-    from tools.storyline import storyline_from_record
+    from tools.narration.storyline import storyline_from_record
 
     ad = {"id": "a1", "product": "A牌口红", "facts": {"质地": ["丝绒雾面"]},
           "clips": [{"labels": ["产品推荐"], "chars": [8, 12], "narration": "这支口红我真的爱了。"},

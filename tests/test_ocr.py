@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tools.ocr import kind_of
+from tools.analysis.ocr import kind_of
 
 
 def test_line_kinds():
@@ -23,7 +23,7 @@ def test_pp_ocr_reads_a_price_sticker(tmp_path):
     from PIL import Image, ImageDraw, ImageFont
 
     from evals.fixtures import FONT
-    from tools.ocr import _engine
+    from tools.analysis.ocr import _engine
 
     img = Image.new("RGB", (960, 540), (40, 60, 90))
     draw = ImageDraw.Draw(img)

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from evals.datasets import esync_dev
-from tools.schema import (
+from tools.core.schema import (
     Analysis,
     Clip,
     FactsError,

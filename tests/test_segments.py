@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tools.schema import ProductFacts, Shot
-from tools.segments import Item, SegmentParams, find_segments, partition, viterbi
+from tools.analysis.segments import Item, SegmentParams, find_segments, partition, viterbi
+from tools.core.schema import ProductFacts, Shot
 
 
 def test_partition_finds_the_change_and_respects_length_limits():

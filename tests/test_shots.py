@@ -6,17 +6,16 @@ import numpy as np
 import pytest
 
 from evals.shots import score_boundaries
-from tools.shots import ShotFeatures, detect_shots, find_boundaries, shots_from_boundaries
+from tools.analysis.shots import ShotFeatures, _features, detect_shots, find_boundaries, shots_from_boundaries
 
 
-def _feats(thumbs: list[np.ndarray], fps: float = 12.5, luma: list[float] | None = None) -> ShotFeatures:
-    n = len(thumbs)
-    z = np.stack([((t - t.mean()) / (t.std() + 8.0)).ravel() for t in thumbs]).astype(np.float32)
-    hist = np.stack([np.bincount(np.clip((t // 64).astype(int).ravel(), 0, 3) * 36, minlength=144)
-                     for t in thumbs]).astype(np.float32)
-    hist /= hist.sum(axis=1, keepdims=True)
-    lum = np.asarray(luma if luma is not None else [t.mean() for t in thumbs], np.float32)
-    return ShotFeatures(np.arange(n, dtype=np.float32) / fps, hist, z, lum, n / fps)
+def _feats(thumbs: list[np.ndarray], fps: float = 12.5) -> ShotFeatures:
+    """The features decoding computes (``_features``) for grey 12x16 thumbnails (chroma neutral)."""
+    ys = [np.clip(np.rint(t), 0, 255).astype(np.uint8) for t in thumbs]
+    hist, z, luma = zip(*(_features(y, np.full_like(y, 128), np.full_like(y, 128)) for y in ys), strict=True)
+    n = len(ys)
+    return ShotFeatures(np.arange(n, dtype=np.float32) / fps, np.stack(hist), np.stack(z).astype(np.float32),
+                        np.asarray(luma, np.float32), n / fps)
 
 
 def test_score_boundaries_matches_one_to_one_within_tolerance():
@@ -46,7 +45,7 @@ def test_a_dissolve_is_one_gradual_boundary_in_its_middle():
 
 
 def test_shots_cover_the_video():
-    from tools.shots import Boundary
+    from tools.analysis.shots import Boundary
 
     shots = shots_from_boundaries([Boundary(2.0, "cut", 9), Boundary(5.0, "fade", 9)], 8.0)
     assert [(s.start, s.end, s.transition_in) for s in shots] == [(0.0, 2.0, "start"), (2.0, 5.0, "cut"),

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from tools.tags import (
+from tools.analysis.tags import (
     DEFAULT_MODEL,
     TagError,
     TagModel,
@@ -77,8 +77,10 @@ def test_training_predicting_saving_and_loading(tmp_path):
     assert ids[int(scores[2].argmax())] == "price"
     assert np.allclose(scores, model.predict(texts, fake_embed, [RECORDS[0]["facts"]] * 2 + [None]), atol=2e-3)
     by_label = loaded.group_scores(texts, fake_embed, [RECORDS[0]["facts"], RECORDS[0]["facts"], None])
-    summed = np.stack([scores[:, loaded.tag_group == g].sum(axis=1) for g in range(len(groups()))], axis=1)
-    assert np.allclose(by_label, summed, atol=1e-5)  # a label's score is the sum of its tags' scores
+    # a label's score is the sum of its tags' scores (the taxonomy says which tags a label has)
+    summed = np.stack([scores[:, [group_of(t) == g for t in ids]].sum(axis=1) for g in groups()], axis=1)
+    assert by_label.shape == (3, len(groups())) and np.allclose(by_label, summed, atol=1e-5)
+    assert groups()[int(by_label[0].argmax())] == "引导购买" and groups()[int(by_label[1].argmax())] == "质地/成分/材质"
 
 
 def test_missing_or_damaged_model_file_is_a_named_error(tmp_path):

@@ -36,3 +36,30 @@ def test_bad_input_comes_back_as_an_error_result(tmp_path, monkeypatch):
     video = tmp_path / "v.mp4"
     video.write_bytes(b"\0" * 64)
     assert "error" in TOOLS["analyze_video"](str(video), facts=[str(bad_facts)])
+
+
+def test_the_tools_use_the_settings_they_are_given_not_the_environment(tmp_path, monkeypatch, synthetic):
+    from models.settings import Settings
+    from tools import using_settings
+
+    monkeypatch.setenv("REELWRIGHT_HOME", str(tmp_path / "env-home"))
+    mine = tmp_path / "my-home"
+    with using_settings(Settings(home=mine)):
+        got = TOOLS["describe_video"](str(synthetic["colour_cuts"]))
+    assert "not analysed yet" in got["error"]
+    assert (mine / "catalog.sqlite").exists()  # the catalog opened is the given home's
+    assert not (tmp_path / "env-home").exists()
+    TOOLS["describe_video"](str(synthetic["colour_cuts"]))  # outside the block: the environment's again
+    assert (tmp_path / "env-home" / "catalog.sqlite").exists()
+
+
+def test_public_api_is_importable_from_tools_and_unknown_names_fail():
+    import tools
+
+    assert tools.analyze_video is TOOLS["analyze_video"]
+    try:
+        tools.not_a_tool  # noqa: B018
+    except AttributeError as exc:
+        assert "not_a_tool" in str(exc)
+    else:
+        raise AssertionError("tools.not_a_tool should not exist")

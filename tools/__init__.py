@@ -1,13 +1,23 @@
-"""Every capability, as typed functions the planner can call.
+"""What the planner (and the CLI, the studio, a Python user) calls.
 
-``TOOLS`` is the one registry: an explicit list of ``name -> "module:function"``
-resolved on first use (importing ``tools`` loads nothing), never filled by import side
-effects. The functions take plain arguments and return JSON-ready results
-(:mod:`tools.planner_tools`).
+``TOOLS`` is the one registry of the functions the planner LLM may call: an explicit
+``name -> "module:function"`` table resolved on first use (``import tools`` loads
+nothing), never filled by import side effects. Only these are tools; the subpackages
+are the engine behind them:
+
+- ``tools.core``: errors, the data model, media I/O, files, text;
+- ``tools.analysis``: understanding a stream, run as cached steps (``pipeline``);
+- ``tools.narration``: storylines and the narrator;
+- ``tools.guard``: the fact guard;
+- ``tools.production``: the spec, arranging, rendering, ``make``.
+
+The public Python API is the tool functions themselves, importable from here, plus
+:func:`using_settings` to choose the home, models and LLM they use:
 
     >>> from tools import TOOLS
     >>> sorted(TOOLS)
     ['analyze_video', 'describe_video', 'search_clips']
+    >>> from tools import analyze_video, using_settings                 # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -16,19 +26,24 @@ import importlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["TOOLS"]
+__all__ = ["TOOLS", "analyze_video", "describe_video", "search_clips", "using_settings", "current_settings"]
 
 _REGISTRY = {
-    "analyze_video": "tools.planner_tools:analyze_video",
-    "describe_video": "tools.planner_tools:describe_video",
-    "search_clips": "tools.planner_tools:search_clips",
+    "analyze_video": "tools.api:analyze_video",
+    "describe_video": "tools.api:describe_video",
+    "search_clips": "tools.api:search_clips",
 }
+_API = {**_REGISTRY, "using_settings": "tools.api:using_settings", "current_settings": "tools.api:current_settings"}
+
+
+def _resolve(target: str) -> Any:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 class _Tools(Mapping[str, Callable[..., Any]]):
     def __getitem__(self, name: str) -> Callable[..., Any]:
-        module, _, attr = _REGISTRY[name].partition(":")
-        return getattr(importlib.import_module(module), attr)
+        return _resolve(_REGISTRY[name])
 
     def __iter__(self) -> Iterator[str]:
         return iter(_REGISTRY)
@@ -38,3 +53,9 @@ class _Tools(Mapping[str, Callable[..., Any]]):
 
 
 TOOLS: Mapping[str, Callable[..., Any]] = _Tools()
+
+
+def __getattr__(name: str) -> Any:  # the public API, imported on first use
+    if name in _API:
+        return _resolve(_API[name])
+    raise AttributeError(f"module 'tools' has no attribute {name!r}")

@@ -1,0 +1,7 @@
+"""``python -m cli ...``: the same as the ``reelwright`` script."""
+
+import sys
+
+from cli import main
+
+sys.exit(main())

@@ -1,0 +1,88 @@
+"""A GBNF grammar for one Chinese narration line: the slot's fact phrases verbatim, in the
+plan's order, and the model's own words around them.
+
+Left free, the 1.5B model paraphrases the fact phrases ("温和不刺激" becomes "很温和"), drops
+them, or writes numbers the sheet lacks. Under this grammar it still writes the line (the
+opening, the links between the facts, the ending), but each planned phrase appears exactly
+as the sheet says it, its own words hold no digits, percent or currency signs (nor emoji,
+"#tags", "～" or stray symbols), and the line ends with one sentence-final mark. Each free part is
+capped by the budget; a part that ran into its cap (a word cut short) is trimmed back to its
+last whole clause by :meth:`LineGrammar.trim`, and :func:`tools.narration.lengthfit.fit_length` does the
+rest.
+
+    >>> g = line_grammar(["温和不刺激", "控油祛痘"], (20, 30))
+    >>> reply = llm.invoke(messages, grammar=g.gbnf)
+    >>> line = g.trim(reply.text)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["LineGrammar", "line_grammar", "FREE_CHAR"]
+
+# the model's own words: Chinese characters, Latin letters (BB霜) and clause marks; no digits,
+# percent or currency signs, and none of the emoji, "#" tags and stray symbols the 1.5B adds
+# (nor "～": it looped "值得买哦～～～～～～～～～～～～～～～～～～～耐用")
+FREE_CHAR = "[一-鿿A-Za-z，、；：]"
+_END_MARKS = "。！"
+_END = f"[{_END_MARKS}]"
+_CLAUSE_MARKS = "，、；：,;:"
+
+
+def _literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class LineGrammar:
+    gbnf: str
+    facts: list[str]
+    tail_cap: int  # the most characters the free part after the last fact may take
+
+    def trim(self, text: str) -> str:
+        """``text`` less a final free part that hit its cap (cut mid-word) back to its last clause mark."""
+        text = text.strip()
+        if not text:
+            return text
+        start = 0
+        for fact in self.facts:
+            found = text.find(fact, start)
+            if found < 0:  # not the grammar's output (a server that ignored it): leave it to fit_length
+                return text
+            start = found + len(fact)
+        body = text[:-1] if text[-1] in _END_MARKS else text
+        tail = body[start:]
+        if len(tail) < self.tail_cap:
+            return text
+        cut = max(tail.rfind(m) for m in _CLAUSE_MARKS)
+        kept = body[:start] + (tail[:cut] if cut > 0 else "")
+        return (kept.rstrip(_CLAUSE_MARKS) + "。") if kept.strip(_CLAUSE_MARKS) else text
+
+
+def line_grammar(facts: list[str], budget: tuple[int, int]) -> LineGrammar:
+    """The grammar for a line of ``budget`` (min, max characters) carrying ``facts`` in order.
+
+    Facts that leave no room for the model's own words are dropped from the end (the plan
+    lists the most valuable first).
+    """
+    lo, hi = budget
+    kept = [f for f in dict.fromkeys(f.strip() for f in facts) if f and not re.search(r"[\n\r]", f)]
+    while kept and sum(map(len, kept)) + 2 * len(kept) + 2 > hi:
+        kept.pop()
+    room = max(4, hi - sum(map(len, kept)) - 1)
+    rules = [f"c ::= {FREE_CHAR}", f"end ::= {_END}"]
+    if not kept:
+        cap = hi + 6
+        rules.insert(0, f"root ::= c{{{max(1, lo - 1)},{cap}}} end")
+        return LineGrammar("\n".join(rules) + "\n", [], cap)
+    # each free part may take the whole room: capping the lead-in or the links (8 / 6 characters)
+    # or forcing a minimum after the facts made the 1.5B glue facts onto clauses and loop
+    # (measured on 12 ads: CIDEr 0.153 against 0.211)
+    parts = [f"c{{0,{room}}}"]
+    for i, fact in enumerate(kept):
+        parts.append(_literal(fact))
+        parts.append(f"c{{0,{room}}}" if i == len(kept) - 1 else f"c{{1,{room}}}")
+    rules.insert(0, "root ::= " + " ".join(parts) + " end")
+    return LineGrammar("\n".join(rules) + "\n", kept, room)
