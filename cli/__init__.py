@@ -3,7 +3,7 @@
 This module holds the root app, its global options (``--home``, ``--llm-base-url``,
 ``--verbose``), the settings every command gets (:class:`Session`) and the one error
 handler (:class:`ReelwrightGroup`); one module per command group holds the commands
-(``cli.models``, ``cli.llm``, ``cli.analyze``, ``cli.search``, ``cli.make``, ``cli.eval``,
+(``cli.models``, ``cli.llm``, ``cli.analyze``, ``cli.search``, ``cli.guard``, ``cli.make``, ``cli.eval``,
 ``cli.train``, ``cli.studio``). ``main(argv)`` takes a list, so tests call it directly;
 ``python -m cli`` and the ``reelwright`` script run it. Importing this package loads no
 model library: the commands import what they use.
@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from cli import analyze, llm, make, models, search, studio, train
+from cli import analyze, guard, llm, make, models, search, studio, train
 from cli import eval as eval_cmds
 from tools.core.errors import ReelwrightError
 
@@ -96,6 +96,7 @@ def _root(ctx: typer.Context,
 app.command("analyze")(analyze.analyze_cmd)
 app.command("make")(make.make_cmd)
 app.command("search")(search.search_cmd)
+app.command("guard")(guard.guard_cmd)
 app.command("app")(studio.app_cmd)
 app.add_typer(models.group, name="models")
 app.add_typer(llm.group, name="llm")

@@ -1,4 +1,4 @@
-"""``reelwright eval narration|highlights|tags|coherence``: the evaluation harnesses."""
+"""``reelwright eval narration|guard|highlights|tags|coherence``: the evaluation harnesses."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tools.core.errors import UsageError
 
 __all__ = ["group", "default_dev"]
 
-group = typer.Typer(help="Evaluation harnesses (narration; tags, coherence, highlights come later).",
+group = typer.Typer(help="Evaluation harnesses: narration, the fact guard, tags, coherence, highlights.",
                     no_args_is_help=True)
 out = Console()
 err = Console(stderr=True)
@@ -164,3 +164,28 @@ def eval_coherence(ctx: typer.Context,
     report = evaluate(records, text_embedder(ctx.obj.settings()).passage, cv=cv)
     print(f"coherence on {data.name}: {report['ads']} ads, {report['pairs']} (next, other) pairs, "
           f"{report['mode']}: AUC {report['auc']:.3f}")
+
+
+@group.command("guard")
+def eval_guard(
+        cases: Annotated[Path | None, typer.Option(help="Labelled lines (JSONL: id, sheet, text, label, rule, "
+                                                        "reason, split; default: evals/data/guard_cases.jsonl).")] = None,
+        split: Annotated[str | None, typer.Option(help="dev | heldout (default: both).")] = None,
+        errors: Annotated[bool, typer.Option("--errors", help="Also list every miss and false alarm.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False) -> None:
+    """The fact guard on the red-team set: recall on unsupported lines, precision and the false-alarm rate
+    on supported ones, overall and per rule."""
+    from evals.guard import CASES, evaluate, format_report
+
+    if split not in (None, "dev", "heldout"):
+        raise UsageError(f"--split takes dev or heldout, not {split!r}")
+    result = evaluate(cases or CASES, split)
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    out.print(format_report(result), highlight=False, markup=False)
+    if errors:
+        for e in result["errors"]:
+            kind = "MISS" if e["label"] == "unsupported" else "FALSE ALARM"
+            out.print(f"{kind:11} {e['id']} [{e['rule']}] {e['text']}  {' | '.join(e['reasons'])}",
+                      highlight=False, markup=False)

@@ -13,7 +13,7 @@ import math
 import shutil
 from collections import Counter
 
-from tools.core.text import find_numbers, is_chinese, tokens
+from tools.core.text import is_chinese, tokens
 from tools.guard.factguard import FactGuard
 
 __all__ = ["caption_scores", "paired_bootstrap", "length_compliance", "faithfulness", "coverage", "repetition", "fact_idf"]
@@ -108,15 +108,16 @@ def length_compliance(items: list[tuple[str, tuple[int, int], str]]) -> float:
 
 
 def faithfulness(guard: FactGuard, texts: list[str]) -> dict[str, float]:
-    """Counts over one ad's lines: claims, unsupported claims and numbers, risk words."""
+    """Counts over one ad's lines: claims, unsupported claims, typed quantities (numbers in their role,
+    unit and attachment: ``tools.guard.quantities``) and the unsupported ones, risk words."""
     claims = unsupported = numbers = bad_numbers = risk = 0
     for t in texts:
         report = guard.check(t)
         checkable = [c for c in report.claims if c.kind != "rhetoric"]
         claims += len(checkable)
         unsupported += sum(not c.supported or c.weak for c in checkable)
-        numbers += len(find_numbers(t))
-        bad_numbers += len(report.unsupported_numbers)
+        numbers += len(report.quantities)
+        bad_numbers += sum(not q["supported"] for q in report.quantities)
         risk += len(report.risk_words)
     return {"claims": claims, "unsupported": unsupported, "numbers": numbers, "unsupported_numbers": bad_numbers,
             "risk_words": risk}

@@ -44,6 +44,14 @@ def test_misheard_product_names_are_respelled_and_exact_ones_kept():
     assert correct_names(words(" the| weather| is| fine"), names) == words(" the| weather| is| fine")
 
 
+def test_a_proper_name_heard_in_another_case_is_written_as_the_seller_writes_it():
+    words = [Word(start=i, end=i + 0.5, text=t) for i, t in
+             enumerate([" the", " Deep", " Field", " Space", " Poster", " set.", " The", " espresso", " blend"])]
+    got = correct_names(words, ["Deep Field Space Poster Set", "the espresso blend"])
+    assert "".join(w.text for w in got) == " the Deep Field Space Poster Set. The espresso blend"
+    assert [(w.start, w.end) for w in got] == [(w.start, w.end) for w in words]  # same words, same times
+
+
 def test_windows_cut_in_silence_and_keep_every_sample():
     rng = np.random.default_rng(0)
     speech = (rng.standard_normal(SR * 50) * 0.3).astype(np.float32)

@@ -284,6 +284,27 @@ def correct_names(words: list[Word], names: Iterable[str], min_ratio: float = 0.
                              probability=min(w.probability for w in span))]
         protected[i:i + k] = [True]
         i += 1
+    return _proper_case(out, [n for n in targets if n != n.lower()])
+
+
+def _proper_case(words: list[Word], names: list[str]) -> list[Word]:
+    """A proper name heard in another case ("Deep Field Space Poster set") written as the seller
+    writes it, word by word (the words and their times stay as they are); the longest name that
+    fits a run of words decides it ("Aurora Espresso Blend" over "Aurora espresso")."""
+    out = list(words)
+    taken = [False] * len(out)
+    for name in sorted(names, key=lambda n: -len(n.split())):
+        parts = name.split()
+        n = len(parts)
+        for i in range(len(out) - n + 1):
+            span = out[i:i + n]
+            if any(taken[i:i + n]) or [_letters(w.text) for w in span] != [_letters(p) for p in parts]:
+                continue
+            taken[i:i + n] = [True] * n
+            for k, (w, p) in enumerate(zip(span, parts, strict=True)):
+                m = re.match(r"^(\s*)(.*?)([^\w]*)$", w.text, re.S)
+                if m and m.group(2).lower() == p.lower() and m.group(2) != p:
+                    out[i + k] = w.model_copy(update={"text": f"{m.group(1)}{p}{m.group(3)}"})
     return out
 
 

@@ -314,6 +314,7 @@ def second_opinion(texts: Sequence[str], scores: np.ndarray, llm, threshold: flo
     otherwise. Returns the new scores and how many sentences were asked about.
     """
     from prompts import render
+    from tools.guard.injection import SPEECH, quote_data
 
     ids = tag_ids()
     schema = {"title": "tags", "type": "object", "required": ["tags"], "additionalProperties": False,
@@ -323,7 +324,7 @@ def second_opinion(texts: Sequence[str], scores: np.ndarray, llm, threshold: flo
     out = scores.copy()
     unsure = [i for i in np.argsort(scores.max(axis=1)) if scores[i].max() < threshold][:limit]
     for i in unsure:
-        got = llm.structured([("system", system), ("user", texts[i])], schema)
+        got = llm.structured([("system", system), ("user", quote_data(SPEECH, [texts[i]]))], schema)
         for rank, tag in enumerate(dict.fromkeys(got["tags"])):
             k = ids.index(tag)
             out[i, k] = max(out[i, k], 0.6 if rank == 0 else 0.5)

@@ -38,7 +38,16 @@ from prompts import render
 from tools.core.labels import facts_for_label, get_label
 from tools.core.schema import ProductFacts
 from tools.core.text import split_clauses, tokens
-from tools.guard.factguard import INSTRUCTION_PATTERN, FactGuard, GuardReport, sanitize_facts
+from tools.guard.factguard import FactGuard, GuardReport, sanitize_facts
+from tools.guard.injection import (
+    FACTS,
+    SCREEN_TEXT,
+    SPEECH,
+    data_label,
+    is_instruction,
+    quote_data,
+    split_instructions,
+)
 from tools.narration.factplan import FactPlanModel, padding_order, plan_applies, plan_facts
 from tools.narration.lengthfit import clean_line, clipped, fit_length, mentions
 from tools.narration.linegrammar import LineGrammar, line_grammar
@@ -247,12 +256,13 @@ def _request(job: _Job, slot: Slot, product: str, facts: list[str], lo: int, hi:
     lang = job.storyline.language
     lab = get_label(slot.labels[0])
     title = untagged(title)
-    if title == product or INSTRUCTION_PATTERN.search(title):  # a title is data too: never an instruction
+    if title == product or is_instruction(title):  # a title is data too: never an instruction
         title = ""
     return render(f"narrate_slot_{lang}.j2", product=product, title=title,
                   labels=_label_text(slot.labels, lang),
                   definition=lab.definition if lang == "zh" else lab.definition_en,
-                  facts=("；" if lang == "zh" else "; ").join(facts), context=context, previous=previous,
+                  facts_block=quote_data(data_label(FACTS, lang), facts or [("无" if lang == "zh" else "none")]),
+                  context=context, previous=previous,
                   draft=draft_line(product, facts, lang), index=slot.index, total=len(job.storyline.slots),
                   lo=lo, hi=hi)
 
@@ -269,13 +279,24 @@ def _slot_messages(job: _Job, slot: Slot, assigned: list[str], previous: list[st
             msgs += [HumanMessage(_request(job, slot, short_name(d.product, language=lang), d.facts, max(1, n - 3), n + 3,
                                            title=d.product)),
                      AIMessage(d.narration)]
-    ctx = slot.context
-    sep = "；" if lang == "zh" else "; "
-    context = "" if ctx is None else sep.join(x for x in (ctx.transcript[:80], ctx.on_screen_text[:40],
-                                                          ", ".join(ctx.concepts[:5])) if x)
     msgs.append(HumanMessage(_request(job, slot, job.name, assigned, lo, hi, previous[-1] if previous else "",
-                                      context, title=job.facts.product)))
+                                      context_block(slot.context, lang), title=job.facts.product)))
     return msgs
+
+
+def context_block(ctx, lang: str, speech_chars: int = 80, screen_chars: int = 40) -> str:
+    """What the clip shows, for a prompt: its speech and on-screen text as quoted, labelled data
+    (a line of them that addresses the model is left out), and the concepts seen."""
+    if ctx is None:
+        return ""
+    parts = []
+    for label, text in ((SPEECH, ctx.transcript[:speech_chars]), (SCREEN_TEXT, ctx.on_screen_text[:screen_chars])):
+        data, _ = split_instructions([text] if text.strip() else [])
+        if data:
+            parts.append(quote_data(data_label(label, lang), data))
+    if ctx.concepts:
+        parts.append(("画面内容：" if lang == "zh" else "Shown: ") + (", ".join(ctx.concepts[:5])))
+    return "\n".join(parts)
 
 
 def _generate(job: _Job, msgs: list, slot: Slot, temperature: float, grammar: LineGrammar | None = None,
@@ -453,14 +474,15 @@ def _narrate_ad(job: _Job) -> list[str]:
     lang = job.storyline.language
     n = len(job.storyline.slots)
     slots = [{"index": s.index, "labels": "、".join(s.labels), "lo": s.budget[0], "hi": s.budget[1],
-              "context": (s.context.transcript[:60] if s.context else "")} for s in job.storyline.slots]
+              "context": context_block(s.context, lang, 60, 0)} for s in job.storyline.slots]
     schema = {"type": "object", "required": ["slots"], "properties": {"slots": {
         "type": "array", "minItems": n, "maxItems": n, "items": {
             "type": "object", "required": ["index", "text"],
             "properties": {"index": {"type": "integer"}, "text": {"type": "string", "maxLength": 120}}}}}}
     prompt = [SystemMessage(render(f"narrate_system_{lang}.j2", brief=job.brief)),
-              HumanMessage(render(f"narrate_ad_{lang}.j2", product=job.name, facts=job.clean_facts, slots=slots,
-                                  brief=job.brief))]
+              HumanMessage(render(f"narrate_ad_{lang}.j2", product=job.name, slots=slots, brief=job.brief,
+                                  facts_block=quote_data(data_label(FACTS, lang), [
+                                      f"{field}: {'; '.join(phrases)}" for field, phrases in job.clean_facts.items()])))]
     out = job.llm.structured(prompt, schema, max_tokens=60 * n + 40)
     return [clean_line(s["text"]) for s in out["slots"]]
 

@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from tools.core.errors import RenderError
@@ -92,6 +93,24 @@ def _write_text_beside(out: Path, tag: str, text: str) -> Path:
     with path.open("x", encoding="utf-8") as f:  # "x": created here, never someone else's
         f.write(plain_text(text))
     return path
+
+
+def _ffmpeg_into(out: Path, cmd: Callable[[Path], list[str]], what: str, *, tag: str = "part",
+                 cwd: Path | None = None, tail: int = 500, then: Callable[[Path], object] | None = None) -> Path:
+    """Run ``cmd(tmp)``, an ffmpeg command writing a temporary file of its own beside ``out``
+    (``then(tmp)`` may work on it further), and rename the result into place: ``out`` is always
+    whole, and two runs into one folder never share a file. ``what`` names the work in errors."""
+    tmp = _temp_beside(out, tag, out.suffix)
+    try:
+        proc = subprocess.run(cmd(tmp), cwd=cwd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RenderError(f"ffmpeg failed {what}: {proc.stderr.strip()[-tail:]}")
+        if then is not None:
+            then(tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
 
 
 def _xfade_name(kind: str) -> str:
@@ -218,17 +237,10 @@ def _fix_loudness(path: Path, target: float = LOUDNESS, tolerance: float = 1.0) 
     got = loudness(path)
     if abs(got - target) <= tolerance:
         return got
-    tmp = _temp_beside(path, "gain", path.suffix)
-    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-nostdin", "-i", str(path), "-c:v", "copy",
-           "-af", f"volume={target - got:.2f}dB,alimiter=limit=0.84:level=false", "-c:a", "aac", "-b:a", "160k",
-           "-movflags", "+faststart", str(tmp)]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RenderError(f"ffmpeg failed correcting the loudness: {proc.stderr.strip()[-300:]}")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _ffmpeg_into(path, lambda tmp: [
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-nostdin", "-i", str(path), "-c:v", "copy",
+        "-af", f"volume={target - got:.2f}dB,alimiter=limit=0.84:level=false", "-c:a", "aac", "-b:a", "160k",
+        "-movflags", "+faststart", str(tmp)], "correcting the loudness", tag="gain", tail=300)
     return loudness(path)
 
 
@@ -239,21 +251,20 @@ def render(tl: Timeline, out: str | Path, ass: str | Path | None = None, threads
     out = Path(out)
     if shutil.which("ffmpeg") is None:
         raise RenderError("ffmpeg is not installed (apt-get install ffmpeg)")
-    tmp = _temp_beside(out, "part", out.suffix)
     sticker_file = None
     if tl.sticker.strip():
         sticker_file = _write_text_beside(out, "sticker", _wrap(tl.sticker, 12 if tl.language == "zh" else 22))
-    cmd = ffmpeg_command(tl, tmp, ass, sticker_file, preset=preset)
-    if threads:
-        cmd[cmd.index("-filter_complex"):cmd.index("-filter_complex")] = ["-filter_complex_threads", str(threads)]
+
+    def command(tmp: Path) -> list[str]:
+        cmd = ffmpeg_command(tl, tmp, ass, sticker_file, preset=preset)
+        if threads:
+            at = cmd.index("-filter_complex")
+            cmd[at:at] = ["-filter_complex_threads", str(threads)]
+        return cmd
+
     try:
-        proc = subprocess.run(cmd, cwd=out.parent, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RenderError(f"ffmpeg failed rendering {out.name}: {proc.stderr.strip()[-800:]}")
-        _fix_loudness(tmp)
-        os.replace(tmp, out)
+        _ffmpeg_into(out, command, f"rendering {out.name}", cwd=out.parent, tail=800, then=_fix_loudness)
     finally:
-        tmp.unlink(missing_ok=True)
         if sticker_file:
             sticker_file.unlink(missing_ok=True)
     return out
@@ -274,16 +285,11 @@ def cover(source: str, at: float, tl: Timeline, out: str | Path, title: str = ""
         size = round(min(tl.width, tl.height) * 0.08)
         vf += (f",drawtext=fontfile={filter_value(FONT_FILE)}:textfile={filter_value(title_file.name)}:expansion=none:"
                f"fontsize={size}:fontcolor=white:box=1:boxcolor=0x000000aa:boxborderw={size // 2}:x=(w-tw)/2:y=h*0.72")
-    tmp = _temp_beside(out, "part", out.suffix)
-    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-nostdin", "-ss", f"{at:.3f}", "-i", source,
-           "-frames:v", "1", "-vf", vf, "-q:v", "3", "-update", "1", tmp.name]
     try:
-        proc = subprocess.run(cmd, cwd=out.parent, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RenderError(f"ffmpeg failed making {out.name}: {proc.stderr.strip()[-500:]}")
-        os.replace(tmp, out)
+        _ffmpeg_into(out, lambda tmp: [
+            "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-nostdin", "-ss", f"{at:.3f}", "-i", source,
+            "-frames:v", "1", "-vf", vf, "-q:v", "3", "-update", "1", tmp.name], f"making {out.name}", cwd=out.parent)
     finally:
-        tmp.unlink(missing_ok=True)
         if title_file:
             title_file.unlink(missing_ok=True)
     return out
@@ -296,16 +302,8 @@ def frame_strip(video: str | Path, out: str | Path, frames: int = 8, height: int
 
     duration = container_duration(video)
     fps = frames / max(duration, 0.1)
-    tmp = _temp_beside(out, "part", out.suffix)
-    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-nostdin", "-i", str(Path(video).resolve()), "-vf",
-           f"fps={fps:.5f},scale=-2:{height},tile={frames}x1:padding=6:color=white", "-frames:v", "1",
-           "-update", "1", tmp.name]
-    try:
-        proc = subprocess.run(cmd, cwd=out.parent, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RenderError(f"ffmpeg failed making {out.name}: {proc.stderr.strip()[-300:]}")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+    return _ffmpeg_into(out, lambda tmp: [
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-nostdin", "-i", str(Path(video).resolve()), "-vf",
+        f"fps={fps:.5f},scale=-2:{height},tile={frames}x1:padding=6:color=white", "-frames:v", "1", "-update", "1",
+        tmp.name], f"making {out.name}", cwd=out.parent, tail=300)
 
