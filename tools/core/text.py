@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Number", "split_clauses", "find_numbers", "number_values", "tokens", "is_chinese"]
+__all__ = ["Number", "split_clauses", "find_numbers", "number_values", "tokens", "is_chinese", "chinese_value",
+           "english_value"]
 
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
@@ -65,10 +66,11 @@ def split_clauses(text: str) -> list[str]:
     return merged
 
 
-def _chinese_value(s: str) -> float | None:
+def chinese_value(s: str) -> float | None:
+    """'二百八十九' -> 289.0; '七点三' -> 7.3; '二零二三' -> 2023.0 (None for a bad decimal)."""
     if "点" in s:
         whole, _, frac = s.partition("点")
-        w = _chinese_value(whole) if whole else 0.0
+        w = chinese_value(whole) if whole else 0.0
         digits = "".join(str(_CN_DIGIT[c]) for c in frac if c in _CN_DIGIT)
         return None if w is None or not digits else float(f"{int(w)}.{digits}")
     if all(c in _CN_DIGIT for c in s):  # digit by digit: 二零二三
@@ -87,7 +89,7 @@ def _chinese_value(s: str) -> float | None:
     return float(total + section + digit)
 
 
-def _english_value(words: list[str]) -> list[float]:
+def english_value(words: list[str]) -> list[float]:
     """'twenty four ninety' -> [24, 90]; 'one hundred fifty' -> [150]."""
     values, current, started = [], 0, False
     for w in (w.lower() for w in words):
@@ -139,7 +141,7 @@ def find_numbers(text: str) -> list[Number]:
                 continue
         if len(s) == 1 and s in "一两" and text[max(0, start - 1):start] in ("第", "唯", "统", "专"):
             continue
-        value = _chinese_value(s)
+        value = chinese_value(s)
         if value is not None:
             found.append(Number(s, value, start, m.end()))
     for m in _EN_WORDS.finditer(text):
@@ -148,7 +150,7 @@ def find_numbers(text: str) -> list[Number]:
             continue
         if len(words) == 1 and words[0].lower() == "one":  # "one of", "this one": not a quantity
             continue
-        for value in _english_value(words):
+        for value in english_value(words):
             found.append(Number(m.group(0), value, m.start(), m.end()))
     return sorted(found, key=lambda n: n.start)
 

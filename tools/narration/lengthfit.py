@@ -16,21 +16,23 @@ import re
 from tools.core.text import split_clauses, tokens
 from tools.narration.storyline import Unit, text_length
 
-__all__ = ["fit_length", "clean_line", "clipped", "mentions"]
+__all__ = ["fit_length", "clean_line", "clipped", "mentions", "DANGLING_WORDS", "BREAK_WORDS"]
 
 _END_ZH = "。！？"
 _CLOSERS = {"zh": ["真的很值得入手", "推荐给大家", "快来试试吧", "值得拥有"],
             "en": ["worth a try", "you will love it", "check it out"]}
 # English words a cut line must not end on: "Buy two bags and get a free." reads as broken
-_DANGLING = set("""a an the and or but nor with without of to for from by at in on into onto as than that
+# English words a line or a subtitle cue must not end on (a cut after them dangles)
+DANGLING_WORDS = frozenset("""a an the and or but nor with without of to for from by at in on into onto as than that
 which who whose this these those its your our their my his her is are was were be been get gets got
 so very more most less such also just only every each any some no not all both plus over under about
 per you we i it they he she can will would should could may might must has have had do does""".split())
 # plain words a clause may start with: lower-cased after a comma (names keep their capital)
-_COMMON = _DANGLING | set("""get buy order grab enjoy try add tap click shop save take make see feel taste
+_COMMON = DANGLING_WORDS | set("""get buy order grab enjoy try add tap click shop save take make see feel taste
 look keep stock treat give bring start""".split())
 # words that open a new phrase: a line cut just before one ends on a whole phrase
-_BREAKS = set("""and but or so with without for to because while when which that who where plus from in on at
+# English words a new phrase starts with: where a long line or a cue may be cut before
+BREAK_WORDS = frozenset("""and but or so with without for to because while when which that who where plus from in on at
 as if then now today""".split())
 
 
@@ -39,6 +41,7 @@ def clean_line(text: str) -> str:
     text = text.strip().split("\n")[0]
     text = re.sub(r"^(文案|口播|第\s*\d+\s*段|clip\s*\d+|line|narration)\s*[:：]\s*", "", text, flags=re.I)
     text = text.strip(" \"'“”「」『』")
+    text = re.sub(r'[“”「」"]', "", text)  # quotes the prompt put around data are not spoken
     # a fragment carried over from the context ("so they resist fading...") starts as a sentence
     fragment = re.match(r"(so|and|but|or|which|because|plus)\s+(?=[a-z])", text)
     if fragment:
@@ -124,11 +127,11 @@ def _shorten(text: str, lo: int, hi: int, unit: Unit, keep: list[str], stretch: 
         # end where a new phrase would start ("Buy two bags | and get a free cup"), else at least
         # not on "a", "the", "with", "get"...
         word = lambda w: w.strip(",;:").lower()  # noqa: E731
-        breaks = [n for n in range(1, len(out) + 1) if n < len(words) and word(words[n]) in _BREAKS
-                  and word(out[n - 1]) not in _DANGLING]
+        breaks = [n for n in range(1, len(out) + 1) if n < len(words) and word(words[n]) in BREAK_WORDS
+                  and word(out[n - 1]) not in DANGLING_WORDS]
         if breaks:
             out = out[:breaks[-1]]
-        while len(out) > 1 and word(out[-1]) in _DANGLING:
+        while len(out) > 1 and word(out[-1]) in DANGLING_WORDS:
             out.pop()
         return _finish(_join(out, unit), unit)
     return _finish("".join(out), unit)

@@ -41,11 +41,13 @@ from tools.core.text import split_clauses, tokens
 from tools.guard.factguard import FactGuard, GuardReport, sanitize_facts
 from tools.guard.injection import (
     FACTS,
-    SCREEN_TEXT,
-    SPEECH,
+    SELLING_POINTS,
+    SPOKEN,
+    WRITTEN,
     data_label,
     is_instruction,
     quote_data,
+    quote_inline,
     split_instructions,
 )
 from tools.narration.factplan import FactPlanModel, padding_order, plan_applies, plan_facts
@@ -261,7 +263,8 @@ def _request(job: _Job, slot: Slot, product: str, facts: list[str], lo: int, hi:
     return render(f"narrate_slot_{lang}.j2", product=product, title=title,
                   labels=_label_text(slot.labels, lang),
                   definition=lab.definition if lang == "zh" else lab.definition_en,
-                  facts_block=quote_data(data_label(FACTS, lang), facts or [("无" if lang == "zh" else "none")]),
+                  facts_block=quote_inline(data_label(SELLING_POINTS, lang), facts, lang,
+                                           none="无" if lang == "zh" else "none"),
                   context=context, previous=previous,
                   draft=draft_line(product, facts, lang), index=slot.index, total=len(job.storyline.slots),
                   lo=lo, hi=hi)
@@ -290,10 +293,10 @@ def context_block(ctx, lang: str, speech_chars: int = 80, screen_chars: int = 40
     if ctx is None:
         return ""
     parts = []
-    for label, text in ((SPEECH, ctx.transcript[:speech_chars]), (SCREEN_TEXT, ctx.on_screen_text[:screen_chars])):
+    for label, text in ((SPOKEN, ctx.transcript[:speech_chars]), (WRITTEN, ctx.on_screen_text[:screen_chars])):
         data, _ = split_instructions([text] if text.strip() else [])
         if data:
-            parts.append(quote_data(data_label(label, lang), data))
+            parts.append(quote_inline(data_label(label, lang), data, lang))
     if ctx.concepts:
         parts.append(("画面内容：" if lang == "zh" else "Shown: ") + (", ".join(ctx.concepts[:5])))
     return "\n".join(parts)

@@ -100,7 +100,7 @@ def _english_chunks(words: list[str], most: int = 30) -> list[str]:
     """Words in readable chunks of at most ``most`` characters: split where the line takes a
     breath (after a comma or full stop, before "and", "with"...), never after "a", "the",
     "and"..., into halves as even as those allow."""
-    from tools.narration.lengthfit import _BREAKS, _DANGLING
+    from tools.narration.lengthfit import BREAK_WORDS, DANGLING_WORDS
 
     line = " ".join(words)
     if len(line) <= most or len(words) < 2:
@@ -112,9 +112,9 @@ def _english_chunks(words: list[str], most: int = 30) -> list[str]:
         c = abs(len(left) - len(right)) / 8
         if re.search(r"[.!?;,:]$", words[i - 1]):
             c -= 4
-        elif bare[i] in _BREAKS:
+        elif bare[i] in BREAK_WORDS:
             c -= 2
-        if bare[i - 1] in _DANGLING and not re.search(r"[.!?;,:]$", words[i - 1]):
+        if bare[i - 1] in DANGLING_WORDS and not re.search(r"[.!?;,:]$", words[i - 1]):
             c += 6
         return c + (len(words[:i]) < 2 or len(words[i:]) < 2) * 3
 
