@@ -59,8 +59,10 @@ def _storyline(record: dict, mode: str) -> Storyline:
     return generate_storyline(record["facts"], [s.budget for s in given.slots], unit="chars", language="zh")
 
 
-_NARRATOR_MODULES = ("tools.narration.narrate", "tools.narration.linegrammar", "tools.narration.linescore", "tools.narration.lengthfit", "tools.guard.factguard",
-                     "tools.core.text", "tools.narration.factplan", "tools.narration.storyline", "tools.core.labels")
+# what the narrator's lines depend on: these packages whole (the guard repairs lines, so its
+# quantities, contradictions and instruction filter count too) and these modules
+_NARRATOR_PACKAGES = ("tools.narration", "tools.guard")
+_NARRATOR_MODULES = ("tools.core.text", "tools.core.labels")
 
 
 def narrator_fingerprint(planner: FactPlanModel, examples: str = "", candidates: int = 1) -> str:
@@ -71,8 +73,12 @@ def narrator_fingerprint(planner: FactPlanModel, examples: str = "", candidates:
     from prompts import __file__ as prompts_init
 
     h = hashlib.sha1()
-    for name in _NARRATOR_MODULES:
-        h.update(Path(importlib.import_module(name).__file__).read_bytes())
+    files = [Path(importlib.import_module(name).__file__) for name in _NARRATOR_MODULES]
+    for package in _NARRATOR_PACKAGES:
+        root = Path(importlib.import_module(package).__file__).parent
+        files += sorted(root.rglob("*.py"))
+    for path in files:
+        h.update(path.as_posix().rsplit("tools/", 1)[-1].encode() + path.read_bytes())
     for prompt in sorted(Path(prompts_init).parent.glob("narrate_*.j2")):
         h.update(prompt.name.encode() + prompt.read_bytes())
     h.update(planner.model_dump_json().encode())

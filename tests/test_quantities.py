@@ -214,3 +214,11 @@ def test_a_call_to_buy_the_offers_items_is_the_offer_not_a_new_count():
         assert all(v.supported for v in checker.check(line)), line
     for line in ["Buy three bags today.", "We sold two bags.", "Buy one bag, get a free ceramic cup."]:
         assert not all(v.supported for v in checker.check(line)), line
+
+
+def test_an_idiom_with_wu_is_not_an_absent_ingredient():
+    from tools.guard.contradictions import negated_terms
+
+    assert contradictions("遮瑕效果很好", ["一抹无瑕"]) == []  # 无瑕: flawless, not "without 瑕"
+    assert negated_terms("无酒精无香精") == ["酒精", "香精"]
+    assert contradictions("加了糖，更好喝", ["无糖"])  # a one-character substance still counts

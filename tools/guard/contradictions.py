@@ -47,6 +47,9 @@ def _zh_terms_after(s: str) -> list[str]:
     return out
 
 
+_ZH_ONE_CHAR = frozenset("糖盐油铅汞磷硫醇酒麸奶蛋肉氟碘钠")  # one-character substances a sheet can say are absent
+
+
 def negated_terms(phrase: str) -> list[str]:
     """Terms ``phrase`` says are absent: 'pectin instead of gelatin' -> ['gelatin']; '不含防腐剂' -> ['防腐剂']."""
     out: list[str] = []
@@ -61,7 +64,9 @@ def negated_terms(phrase: str) -> list[str]:
         out.append(m.group(1).lower())
     for m in re.finditer(r"\b([a-z][a-z0-9]*(?:\s+[a-z]+)?)-free\b", phrase, re.IGNORECASE):
         out.append(m.group(1).split()[-1].lower())
-    return [t.strip() for t in dict.fromkeys(out) if t.strip()]
+    parts = [p.strip() for t in out for p in re.split(_NEG_ZH, t)]  # 无酒精无香精: two absent terms
+    # one Chinese character after 无 is mostly an idiom (无瑕 flawless, 无痕, 无感), rarely a substance (无糖)
+    return [t for t in dict.fromkeys(parts) if t and (not re.fullmatch(r"[\u4e00-\u9fff]", t) or t in _ZH_ONE_CHAR)]
 
 
 def _key(term: str) -> list[str]:
