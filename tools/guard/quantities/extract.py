@@ -61,19 +61,24 @@ class _Scanner(_OfferScanner, _SingleScanner):
             self.out.append(Quantity(m.group(0), "event", value, start=m.start(), end=m.end()))
             self.take(m.start(), m.end())
 
-    def _dimensions(self) -> None:
+    def _number_pairs(self, separator: str):
+        """(first numeral, its unit, second numeral) of every "N [unit] <separator> M" not yet read
+        (checked as the caller goes: what it reads is skipped after)."""
         for m in re.finditer(r"#+", self.masked):
             a = self.num_at(m.start())
             if a is None or a.start in self.used:
                 continue
             u1 = self.unit_after(a.end)
             p = u1[4] if u1 else a.end
-            sep = re.match(r"\s*(?:x|X|×|\*|by|乘)\s*", self.text[p:])
+            sep = re.match(separator, self.text[p:])
             if not sep:
                 continue
             b = self.num_at(p + sep.end())
-            if b is None:
-                continue
+            if b is not None:
+                yield a, u1, b
+
+    def _dimensions(self) -> None:
+        for a, u1, b in self._number_pairs(r"\s*(?:x|X|×|\*|by|乘)\s*"):
             u2 = self.unit_after(b.end)
             unit = u2 if u2 and u2[1] == "length" else (u1 if u1 and u1[1] == "length" else None)
             if unit is None or (u1 and u1[1] != "length") or (u2 and u2[1] != "length"):
@@ -86,17 +91,8 @@ class _Scanner(_OfferScanner, _SingleScanner):
                 self.used.add(n.start)
 
     def _ranges(self) -> None:
-        for m in re.finditer(r"#+", self.masked):
-            a = self.num_at(m.start())
-            if a is None or a.start in self.used:
-                continue
-            u1 = self.unit_after(a.end)
-            p = u1[4] if u1 else a.end
-            sep = re.match(r"\s*(?:-|–|—|~|～|到|至|to)\s*", self.text[p:])
-            if not sep:
-                continue
-            b = self.num_at(p + sep.end())
-            if b is None or b.start in self.used or b.value < a.value:
+        for a, u1, b in self._number_pairs(r"\s*(?:-|–|—|~|～|到|至|to)\s*"):
+            if b.start in self.used or b.value < a.value:
                 continue
             u2 = self.unit_after(b.end)
             unit = u2 or u1
