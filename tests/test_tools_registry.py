@@ -11,7 +11,8 @@ from tools import TOOLS
 
 
 def test_registry_lists_documented_typed_tools():
-    assert set(TOOLS) == {"analyze_video", "describe_video", "search_clips"}
+    assert set(TOOLS) == {"analyze_video", "describe_video", "search_clips", "check_facts", "list_library", "plan_ad",
+                          "write_narration", "render_ad", "make_ad", "revise_ad"}
     for name, fn in TOOLS.items():
         spec = convert_to_openai_tool(fn)["function"]
         assert spec["name"] == name and spec["description"]
@@ -25,17 +26,20 @@ def test_importing_tools_loads_no_tool_module():
     assert out.strip() == "[]"
 
 
-def test_bad_input_comes_back_as_an_error_result(tmp_path, monkeypatch):
-    monkeypatch.setenv("REELWRIGHT_HOME", str(tmp_path / "home"))
-    missing = tmp_path / "nope.mp4"
-    got = TOOLS["analyze_video"](str(missing))
-    assert set(got) == {"error"} and "nope.mp4" in got["error"]
-    assert "not analysed yet" in TOOLS["describe_video"](str(missing))["error"]
-    bad_facts = tmp_path / "facts.json"
-    bad_facts.write_text("{not json")
-    video = tmp_path / "v.mp4"
-    video.write_bytes(b"\0" * 64)
-    assert "error" in TOOLS["analyze_video"](str(video), facts=[str(bad_facts)])
+def test_bad_input_comes_back_as_an_error_result(tmp_path):
+    from models.settings import Settings
+    from tools import using_settings
+
+    with using_settings(Settings(home=tmp_path / "home"), workdir=tmp_path):
+        missing = tmp_path / "nope.mp4"
+        got = TOOLS["analyze_video"](str(missing))
+        assert set(got) == {"error"} and "nope.mp4" in got["error"]
+        assert "not analysed yet" in TOOLS["describe_video"](str(missing))["error"]
+        bad_facts = tmp_path / "facts.json"
+        bad_facts.write_text("{not json")
+        video = tmp_path / "v.mp4"
+        video.write_bytes(b"\0" * 64)
+        assert "error" in TOOLS["analyze_video"](str(video), facts=[str(bad_facts)])
 
 
 def test_the_tools_use_the_settings_they_are_given_not_the_environment(tmp_path, monkeypatch, synthetic):
@@ -44,13 +48,14 @@ def test_the_tools_use_the_settings_they_are_given_not_the_environment(tmp_path,
 
     monkeypatch.setenv("REELWRIGHT_HOME", str(tmp_path / "env-home"))
     mine = tmp_path / "my-home"
-    with using_settings(Settings(home=mine)):
+    with using_settings(Settings(home=mine), allow=[synthetic["colour_cuts"]]):
         got = TOOLS["describe_video"](str(synthetic["colour_cuts"]))
     assert "not analysed yet" in got["error"]
     assert (mine / "catalog.sqlite").exists()  # the catalog opened is the given home's
     assert not (tmp_path / "env-home").exists()
-    TOOLS["describe_video"](str(synthetic["colour_cuts"]))  # outside the block: the environment's again
+    got = TOOLS["describe_video"](str(synthetic["colour_cuts"]))  # outside the block: the environment's again
     assert (tmp_path / "env-home" / "catalog.sqlite").exists()
+    assert "refused" in got["error"]  # ... and its workspace, which does not reach the test media
 
 
 def test_public_api_is_importable_from_tools_and_unknown_names_fail():

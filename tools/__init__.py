@@ -15,9 +15,14 @@ The public Python API is the tool functions themselves, importable from here, pl
 :func:`using_settings` to choose the home, models and LLM they use:
 
     >>> from tools import TOOLS
-    >>> sorted(TOOLS)
-    ['analyze_video', 'describe_video', 'search_clips']
-    >>> from tools import analyze_video, using_settings                 # doctest: +SKIP
+    >>> sorted(TOOLS)  # doctest: +NORMALIZE_WHITESPACE
+    ['analyze_video', 'check_facts', 'describe_video', 'list_library', 'make_ad', 'plan_ad', 'render_ad',
+     'revise_ad', 'search_clips', 'write_narration']
+    >>> from tools import make_ad, using_settings                       # doctest: +SKIP
+
+Every path a tool is given must lie in the session's workspace (its working folder, the
+library, the catalog's videos: see :mod:`tools.api.context`); outputs go only to the
+working folder.
 """
 
 from __future__ import annotations
@@ -26,14 +31,23 @@ import importlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["TOOLS", "analyze_video", "describe_video", "search_clips", "using_settings", "current_settings"]
+__all__ = ["TOOLS", "analyze_video", "describe_video", "search_clips", "check_facts", "list_library", "plan_ad",
+           "write_narration", "render_ad", "make_ad", "revise_ad", "using_settings", "current_settings"]
 
 _REGISTRY = {
-    "analyze_video": "tools.api:analyze_video",
-    "describe_video": "tools.api:describe_video",
-    "search_clips": "tools.api:search_clips",
+    "analyze_video": "tools.api.library:analyze_video",
+    "describe_video": "tools.api.library:describe_video",
+    "search_clips": "tools.api.library:search_clips",
+    "list_library": "tools.api.library:list_library",
+    "check_facts": "tools.api.library:check_facts",
+    "plan_ad": "tools.api.production:plan_ad",
+    "write_narration": "tools.api.production:write_narration",
+    "render_ad": "tools.api.production:render_ad",
+    "make_ad": "tools.api.production:make_ad",
+    "revise_ad": "tools.api.production:revise_ad",
 }
-_API = {**_REGISTRY, "using_settings": "tools.api:using_settings", "current_settings": "tools.api:current_settings"}
+_API = {**_REGISTRY, "using_settings": "tools.api.context:using_settings",
+        "current_settings": "tools.api.context:current_settings"}
 
 
 def _resolve(target: str) -> Any:

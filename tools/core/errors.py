@@ -18,7 +18,7 @@ the one import of ``tools`` it is allowed; see the import-linter contracts in
 from __future__ import annotations
 
 __all__ = [
-    "ReelwrightError", "UsageError", "MediaError", "VideoOpenError", "NoVideoStream", "NoAudioStream",
+    "ReelwrightError", "UsageError", "AccessError", "MediaError", "VideoOpenError", "NoVideoStream", "NoAudioStream",
     "EmptyMedia", "FactsError", "CatalogError", "ModelError", "ModelMissing", "ModelCorrupt",
     "ModelNotConfigured", "UnknownModel", "LLMError", "LLMConnectionError", "LLMOutputError",
     "LearnedModelError", "TagError", "CoherenceError", "HighlightModelError", "FactPlanError",
@@ -32,6 +32,11 @@ class ReelwrightError(Exception):
 
 class UsageError(ReelwrightError, ValueError):
     """A bad flag value, argument or input file."""
+
+
+class AccessError(UsageError):
+    """A path outside what a planner tool may reach (the session's working folder, the library and
+    the catalog's videos): ``/etc/passwd``, ``../..``, a symlink pointing out."""
 
 
 # ------------------------------------------------------------------ media
