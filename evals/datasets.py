@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from tools.core.errors import DataError
 
-__all__ = ["DataError", "esync_dir", "esync_dev", "read_records"]
+__all__ = ["read_jsonl", "DataError", "esync_dir", "esync_dev", "read_records"]
 
 _REPO = Path(__file__).resolve().parent.parent
 
@@ -31,23 +32,31 @@ def esync_dev() -> Path:
     return path
 
 
-def read_records(path: str | Path, limit: int | None = None) -> list[dict]:
-    """Read a JSONL file of ads of the dev file's shape, checking each record's shape."""
+def read_jsonl(path: str | Path, what: str = "") -> Iterator[tuple[int, object]]:
+    """(line number, parsed object) for each non-blank line of a JSONL file; a file that cannot be
+    read, is not UTF-8 or has a line that is not JSON is a :class:`DataError` naming the line
+    (``what`` names the file's kind in the message, e.g. "the guard cases")."""
     p = Path(path)
     try:
         lines = p.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise DataError(f"{p}: cannot read ({exc.strerror})") from None
+        raise DataError(f"{p}: cannot read{' ' + what if what else ''} ({exc.strerror})") from None
     except UnicodeDecodeError:
         raise DataError(f"{p}: not UTF-8 text") from None
-    out = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
+            yield n, json.loads(line)
         except ValueError as exc:
             raise DataError(f"{p}:{n}: not JSON ({exc})") from None
+
+
+def read_records(path: str | Path, limit: int | None = None) -> list[dict]:
+    """Read a JSONL file of ads of the dev file's shape, checking each record's shape."""
+    p = Path(path)
+    out = []
+    for n, rec in read_jsonl(p):
         problem = _shape_problem(rec)
         if problem:
             raise DataError(f"{p}:{n}: {problem}")

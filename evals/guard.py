@@ -26,6 +26,7 @@ from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
+from evals.datasets import read_jsonl
 from tools.core.errors import DataError
 from tools.core.schema import ProductFacts
 
@@ -37,8 +38,6 @@ SHEETS = _DATA / "guard_sheets.json"
 _DEMO = _DATA / "demo_stream.json"
 _LABELS = ("supported", "unsupported")
 _SPLITS = ("dev", "heldout")
-_TERM_PROBLEM = re.compile(r"^'(.+)' is not in the facts$")
-_NUMERIC_RISK = re.compile(r"100|百分之?百|百分百|one hundred percent", re.IGNORECASE)
 
 
 def check_lines(facts: ProductFacts | dict, lines: list[str], embedder: object | None = None) -> list[dict]:
@@ -56,20 +55,10 @@ def check_lines(facts: ProductFacts | dict, lines: list[str], embedder: object |
 def load_cases(path: str | Path = CASES, split: str | None = None) -> list[dict]:
     """The labelled lines (of one split), each checked for its shape; DataError names the bad line."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"{p}: cannot read the guard cases ({exc.strerror})") from None
     if split is not None and split not in _SPLITS:
         raise DataError(f"unknown split {split!r}; expected one of {', '.join(_SPLITS)}")
     cases = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            case = json.loads(line)
-        except ValueError as exc:
-            raise DataError(f"{p}:{n}: not JSON ({exc})") from None
+    for n, case in read_jsonl(p, "the guard cases"):
         missing = [k for k in ("id", "sheet", "text", "label", "rule", "split") if not isinstance(case.get(k), str)]
         if missing:
             raise DataError(f"{p}:{n}: missing or not text: {', '.join(missing)}")

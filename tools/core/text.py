@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Number", "split_clauses", "find_numbers", "number_values", "tokens", "is_chinese", "chinese_value",
+__all__ = ["Number", "split_clauses", "find_numbers", "tokens", "is_chinese", "chinese_value",
            "english_value"]
 
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -153,20 +153,6 @@ def find_numbers(text: str) -> list[Number]:
         for value in english_value(words):
             found.append(Number(m.group(0), value, m.start(), m.end()))
     return sorted(found, key=lambda n: n.start)
-
-
-def number_values(texts: list[str]) -> set[float]:
-    """All numbers of ``texts``, plus the parts of decimals (24.90 also supports 24 and 90)."""
-    values: set[float] = set()
-    for t in texts:
-        for n in find_numbers(t):
-            values.add(round(n.value, 4))
-            if n.value != int(n.value):
-                whole, frac = f"{n.value:.2f}".split(".")
-                values.update({float(whole), float(frac)})
-            if n.value >= 10_000:
-                values.add(round(n.value / 10_000, 4))  # 600万 == 6,000,000
-    return values
 
 
 @lru_cache(maxsize=1)
