@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.reelwright-installed
-APT_PACKAGES := ffmpeg flite espeak-ng sox fonts-noto-cjk pocketsphinx-testdata opencv-doc openjdk-17-jre-headless
+APT_PACKAGES := ffmpeg flite espeak-ng sox fonts-noto-cjk pocketsphinx-testdata opencv-doc openjdk-17-jre-headless chromium
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup demo test test-fast apt models lint bench constraints clean

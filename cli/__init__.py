@@ -3,8 +3,8 @@
 This module holds the root app, its global options (``--home``, ``--llm-base-url``,
 ``--verbose``), the settings every command gets (:class:`Session`) and the one error
 handler (:class:`ReelwrightGroup`); one module per command group holds the commands
-(``cli.models``, ``cli.llm``, ``cli.analyze``, ``cli.search``, ``cli.guard``, ``cli.make``, ``cli.eval``,
-``cli.train``, ``cli.studio``). ``main(argv)`` takes a list, so tests call it directly;
+(``cli.ask``, ``cli.models``, ``cli.llm``, ``cli.analyze``, ``cli.search``, ``cli.guard``, ``cli.make``, ``cli.eval``,
+``cli.train``, ``cli.studio``, ``cli.mcp``). ``main(argv)`` takes a list, so tests call it directly;
 ``python -m cli`` and the ``reelwright`` script run it. Importing this package loads no
 model library: the commands import what they use.
 """
@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from cli import analyze, guard, llm, make, models, search, studio, train
+from cli import analyze, ask, guard, llm, make, mcp, models, search, studio, train
 from cli import eval as eval_cmds
 from tools.core.errors import ReelwrightError
 
@@ -93,11 +93,13 @@ def _root(ctx: typer.Context,
 
 
 # the order of `reelwright --help`: commands, then groups
+app.command("ask")(ask.ask_cmd)
 app.command("analyze")(analyze.analyze_cmd)
 app.command("make")(make.make_cmd)
 app.command("search")(search.search_cmd)
 app.command("guard")(guard.guard_cmd)
 app.command("app")(studio.app_cmd)
+app.command("mcp")(mcp.mcp_cmd)
 app.add_typer(models.group, name="models")
 app.add_typer(llm.group, name="llm")
 app.add_typer(eval_cmds.group, name="eval")

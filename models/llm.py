@@ -15,6 +15,7 @@ reliably and which any server with ``response_format: json_schema`` supports;
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -137,6 +138,61 @@ def _json_tool_reply(message: AIMessage) -> AIMessage:
                      usage_metadata=message.usage_metadata, response_metadata=message.response_metadata)
 
 
+class _AnswerStream:
+    """Reads a json-mode reply as it streams and gives back the text of its ``"answer"`` string
+    as soon as each character is certain (escapes decoded); a tool-call reply gives nothing."""
+
+    _START = re.compile(r'\s*\{\s*"answer"\s*:\s*"')
+
+    def __init__(self) -> None:
+        self.buf = ""
+        self.pos = -1  # where the answer's characters start in buf; -1 undecided, -2 not an answer
+        self.text = ""
+        self.done = False
+
+    def feed(self, piece: str) -> str:
+        self.buf += piece
+        if self.pos == -1:
+            m = self._START.match(self.buf)
+            if m:
+                self.pos = m.end()
+            elif not '{"answer":"'.startswith(re.sub(r"\s+", "", self.buf)):
+                self.pos = -2
+            if self.pos < 0:
+                return ""
+        if self.pos < 0 or self.done:
+            return ""
+        out = []
+        i = self.pos
+        while i < len(self.buf):
+            c = self.buf[i]
+            if c == '"':
+                self.done = True
+                break
+            if c != "\\":
+                out.append(c)
+                i += 1
+                continue
+            if i + 1 >= len(self.buf):
+                break
+            e = self.buf[i + 1]
+            if e == "u":
+                if i + 6 > len(self.buf):
+                    break
+                try:
+                    out.append(chr(int(self.buf[i + 2:i + 6], 16)))
+                except ValueError:
+                    out.append(self.buf[i:i + 6])
+                i += 6
+                continue
+            out.append({"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}.get(e, e))
+            i += 2
+        self.pos = i
+        got = "".join(out)
+        self.text += got
+        return got
+
+
 # ----------------------------------------------------------------------- chat model
 
 
@@ -156,6 +212,7 @@ class ReelChatModel(BaseChatModel):
     grammar: bool = Field(False, description="whether the server takes a GBNF ``grammar`` with a request")
     seed: int | None = 42
     tool_mode: str = "json"
+    streaming: bool = Field(False, description="stream every reply (tokens reach callbacks as generated)")
 
     @property
     def _llm_type(self) -> str:
@@ -224,7 +281,10 @@ class ReelChatModel(BaseChatModel):
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         payload = self._payload(messages, stop, **kwargs)
-        if self._is_json_tool_call(payload) or payload.get("tools"):
+        if self._is_json_tool_call(payload):
+            yield from self._stream_json_reply(payload, run_manager)
+            return
+        if payload.get("tools"):
             result = self._generate(messages, stop, run_manager, **kwargs)
             msg = result.generations[0].message
             yield ChatGenerationChunk(message=AIMessageChunk(
@@ -242,6 +302,31 @@ class ReelChatModel(BaseChatModel):
                 if choice.get("finish_reason"):
                     yield ChatGenerationChunk(message=AIMessageChunk(
                         content="", response_metadata={"finish_reason": choice["finish_reason"]}))
+
+    def _stream_json_reply(self, payload: dict[str, Any],
+                           run_manager: CallbackManagerForLLMRun | None) -> Iterator[ChatGenerationChunk]:
+        """A json-mode reply streamed: the text of an ``{"answer": ...}`` as it is generated; tool
+        calls (which are not text) at the end, once the whole reply parsed."""
+        answer = _AnswerStream()
+        raw: list[str] = []
+        finish = None
+        for chunk in self.transport.stream(payload):
+            for choice in chunk.get("choices") or []:
+                piece = (choice.get("delta") or {}).get("content") or ""
+                if piece:
+                    raw.append(piece)
+                    text = answer.feed(piece)
+                    if text:
+                        if run_manager:
+                            run_manager.on_llm_new_token(text)
+                        yield ChatGenerationChunk(message=AIMessageChunk(content=text))
+                finish = choice.get("finish_reason") or finish
+        message = _json_tool_reply(AIMessage(content="".join(raw)))
+        rest = message.text[len(answer.text):] if message.text.startswith(answer.text) else ""
+        yield ChatGenerationChunk(message=AIMessageChunk(
+            content=rest, response_metadata={"finish_reason": finish},
+            tool_call_chunks=[{"name": tc["name"], "args": json.dumps(tc["args"], ensure_ascii=False), "id": tc["id"],
+                               "index": i} for i, tc in enumerate(message.tool_calls)]))
 
     def bind_tools(self, tools: Sequence[dict[str, Any] | type | Callable | BaseTool], *,
                    tool_choice: str | dict | None = None, **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]:

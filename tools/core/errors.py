@@ -22,7 +22,7 @@ __all__ = [
     "EmptyMedia", "FactsError", "CatalogError", "ModelError", "ModelMissing", "ModelCorrupt",
     "ModelNotConfigured", "UnknownModel", "LLMError", "LLMConnectionError", "LLMOutputError",
     "LearnedModelError", "TagError", "CoherenceError", "HighlightModelError", "FactPlanError",
-    "SpecError", "ProductionError", "ArrangeError", "MakeError", "RenderError", "VoiceError", "DataError",
+    "SpecError", "ProductionError", "ArrangeError", "MakeError", "RenderError", "VoiceError", "DataError", "UploadError",
 ]
 
 
@@ -37,6 +37,10 @@ class UsageError(ReelwrightError, ValueError):
 class AccessError(UsageError):
     """A path outside what a planner tool may reach (the session's working folder, the library and
     the catalog's videos): ``/etc/passwd``, ``../..``, a symlink pointing out."""
+
+
+class UploadError(UsageError):
+    """An attached or uploaded file that is too large, or neither a video nor a fact sheet."""
 
 
 # ------------------------------------------------------------------ media

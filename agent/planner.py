@@ -1,0 +1,548 @@
+"""The planner agent: a LangChain ``create_agent`` over the tools, for one conversation.
+
+    >>> agent = Agent(Settings(), "out/chat")                                       # doctest: +SKIP
+    >>> for event in agent.stream("make a 15s ad", attachments=["live.mp4", "facts.json"]):  # doctest: +SKIP
+    ...     print(event)
+    >>> agent.run("make it 10 seconds").reply                                        # doctest: +SKIP
+
+One turn: the request (with short session notes: the attached files, the current ad's version)
+goes to the model, which calls tools (:data:`tools.TOOLS` plus ``undo_ad``) until it answers.
+Small local models make bad calls, so each one is checked against the tool's schema before it
+runs; an invalid call gets one repair round with the validation error; if that fails too, or
+the model answered an actionable request without calling any tool, the deterministic fallback
+runs (:mod:`agent.intents`: an intent parsed under a JSON schema, mapped to a fixed recipe).
+Tools run in the conversation's workspace (its working folder, the library, the catalog's
+videos and the attached files: nothing else is reachable), every plan they write becomes a
+version (:mod:`agent.history`), and the turn's events (:mod:`agent.events`) stream out as they
+happen: tool steps with their progress, the reply's tokens, plan versions.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agent.events import Event, PlanChanged, Step, StepFinished, StepProgress, StepStarted, Token, TurnDone
+from agent.history import PlanHistory
+from agent.intents import Intent, language_of, recipe
+from tools.core.errors import LLMOutputError, ReelwrightError, UsageError
+
+if TYPE_CHECKING:
+    from models.settings import Settings
+
+__all__ = ["Agent"]
+
+MAX_MODEL_CALLS = 6
+HISTORY_TURNS = 3
+ACTIONS = ("make", "narrate", "revise", "template")
+PRODUCTION = {"make_ad", "plan_ad", "write_narration", "render_ad", "revise_ad", "undo_ad"}
+
+
+class _Fallback(Exception):
+    """The model could not produce a valid tool call after a repair round."""
+
+
+@dataclass
+class _Turn:
+    """What one turn has done so far (filled from the worker thread, read after it ends)."""
+
+    emit: Callable[[Event], None]
+    steps: list[Step] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    results: list[tuple[str, dict]] = field(default_factory=list)
+    repairs: int = 0
+    first_call_valid: bool | None = None
+    model_runs: set = field(default_factory=set)
+    streamed: bool = False
+
+
+def _undo_ad_doc(version: int | None = None) -> dict:
+    """Go back to an earlier version of the current ad ("undo", "go back to version 2"); its files already exist, nothing is rendered again.
+
+    Args:
+        version: the version to make current again, counted from 1 (default: the one before the current).
+    """
+    raise NotImplementedError  # the signature and docstring only: the schema of Agent.undo_ad
+
+
+def _mmss(t: float) -> str:
+    return f"{int(t // 60)}:{int(t % 60):02d}"
+
+
+def for_model(tool: str, result: dict) -> str:
+    """A tool's result as the model reads it: what it needs to answer and call the next tool,
+    small enough for a local model's context (the full result is in the step event)."""
+    if "error" in result:
+        return json.dumps({"error": result["error"]}, ensure_ascii=False)
+    if "plan" in result and "slots" in result:
+        out = {k: result.get(k) for k in ("plan", "product", "duration", "aspect", "audio", "chosen", "revision",
+                                          "video")}
+        out["storylines"] = [f"{v['variant']}: {v['storyline']}" for v in result.get("variants", [])][:4]
+        out["slots"] = [f"{s.get('slot')}: {s.get('clip') or 'no clip'}" for s in result.get("slots", [])]
+        out["lines"] = [n.get("text") for n in result.get("narration", [])]
+        out["notes"] = result.get("notes", [])[:4]
+        return json.dumps({k: v for k, v in out.items() if v not in (None, [], "")}, ensure_ascii=False)
+    text = json.dumps({k: v for k, v in result.items() if k != "files"}, ensure_ascii=False)
+    return text if len(text) <= 1800 else text[:1800] + " ...(cut)"
+
+
+def _files_of(result: dict) -> list[str]:
+    files = result.get("files") or []
+    return [str(Path(f)) for f in files if isinstance(f, str)]
+
+
+class Agent:
+    """One conversation with the planner.
+
+    Args:
+        settings: home, models, LLM (``settings.llm_model`` unless ``model`` is given).
+        workdir: the conversation's working folder: every file it makes goes there.
+        model: the LLM (registry name, or the served model id with a remote server).
+        chat_model: use this chat model instead (tests: a scripted one).
+        allow: more files or folders the tools may read besides attachments.
+    """
+
+    def __init__(self, settings: Settings, workdir: str | Path, *, model: str | None = None, chat_model=None,
+                 allow: Sequence[str | Path] = ()):
+        self.settings = settings
+        self.workdir = Path(workdir).expanduser().resolve()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.model = model
+        self.history = PlanHistory(self.workdir)
+        self.videos: list[Path] = []
+        self.fact_sheets: list[tuple[Path, str]] = []
+        self._allow = [Path(a).expanduser().resolve() for a in allow]
+        self._chat_model = chat_model
+        self._graph = None
+        self._turns: list[tuple[str, str]] = []  # (request as sent, reply) of earlier turns
+        self._lock = threading.Lock()
+        self._turn: _Turn | None = None
+        self._warming: threading.Thread | None = None
+        plans = sorted(self.workdir.glob("*/plan.json"), key=lambda p: p.stat().st_mtime)
+        if plans:  # a folder used before: its newest ad is where this conversation starts
+            self.history.record(plans[-1])
+
+    # ------------------------------------------------------------------ model and graph
+
+    @property
+    def chat_model(self):
+        if self._chat_model is None:
+            from models.llm import get_chat_model
+
+            self._chat_model = get_chat_model(self.settings, model=self.model, streaming=True, max_tokens=400,
+                                              temperature=0.1)
+        return self._chat_model
+
+    def _tools(self) -> list:
+        from langchain_core.tools import StructuredTool
+
+        from tools import TOOLS
+
+        out = []
+        for name in TOOLS:
+            fn = TOOLS[name]
+            base = StructuredTool.from_function(fn, name=name, parse_docstring=True)
+            out.append(StructuredTool(name=name, description=base.description, args_schema=base.args_schema,
+                                      func=self._runner(name, fn)))
+        base = StructuredTool.from_function(_undo_ad_doc, name="undo_ad", parse_docstring=True)
+        out.append(StructuredTool(name="undo_ad", description=base.description, args_schema=base.args_schema,
+                                  func=self._runner("undo_ad", self.undo_ad)))
+        return out
+
+    def _runner(self, name: str, fn: Callable[..., dict]) -> Callable[..., str]:
+        def run(**kwargs: Any) -> str:
+            return for_model(name, self._call(name, fn, kwargs))
+
+        return run
+
+    @property
+    def graph(self):
+        if self._graph is None:
+            from langchain.agents import create_agent
+
+            from prompts import render
+
+            self._graph = create_agent(self.chat_model, self._tools(), system_prompt=render("agent_system.j2"),
+                                       middleware=[_Validate(self)])
+        return self._graph
+
+    def warm(self) -> None:
+        """Load the model and read the system prompt and tool descriptions once, in the background,
+        so the first request only reads itself."""
+        if self._warming is not None:
+            return
+
+        def go() -> None:
+            try:
+                from langchain_core.messages import HumanMessage, SystemMessage
+
+                from prompts import render
+
+                tools = self._tools()
+                bound = self.chat_model.bind_tools(tools)
+                bound.invoke([SystemMessage(render("agent_system.j2")), HumanMessage("hello")], max_tokens=1)
+            except Exception:  # noqa: BLE001 - warming is best effort; the first request reports any problem
+                pass
+
+        self._warming = threading.Thread(target=go, daemon=True, name="reelwright-warm")
+        self._warming.start()
+
+    # ------------------------------------------------------------------ attachments and versions
+
+    def attach(self, paths: Sequence[str | Path]) -> list[str]:
+        """Check and remember attached files (a video, fact sheets); returns one line per file.
+
+        Raises:
+            UploadError: a file that is neither a readable video nor a fact sheet (by content)."""
+        from agent.attachments import check_attachment
+
+        lines = []
+        for p in paths:
+            a = check_attachment(p)
+            if a.kind == "video":
+                self.videos = [v for v in self.videos if v != a.path] + [a.path]
+            else:
+                self.fact_sheets = [f for f in self.fact_sheets if f[0] != a.path] + [(a.path, a.detail)]
+            if not any(a.path == x or a.path.is_relative_to(x) for x in self._allow):
+                self._allow.append(a.path)
+            lines.append(f"{a.path.name}: {a.detail}")
+        return lines
+
+    def undo_ad(self, version: int | None = None) -> dict:
+        """The ``undo_ad`` tool: make an earlier version of the current ad current again."""
+        try:
+            v = self.history.undo() if version is None else self.history.go_to(int(version))
+        except ReelwrightError as exc:
+            return {"error": str(exc)}
+        files = v.files()
+        return {"plan": str(v.source), "version": v.number, "summary": v.summary,
+                "video": str(files["ad"]) if "ad" in files else None, "files": [],
+                "notes": [f"version {v.number} is current again; its files were already made"]}
+
+    def go_to(self, number: int) -> PlanChanged:
+        """Make version ``number`` current again (the studio's version list).
+
+        Raises:
+            UsageError: no such version."""
+        v = self.history.go_to(number)
+        return PlanChanged(v.number, str(v.source), v.digest, v.summary, v.changes)
+
+    def undo(self) -> PlanChanged | None:
+        """Back to the version before the current one (None when there is none)."""
+        try:
+            v = self.history.undo()
+        except UsageError:
+            return None
+        return PlanChanged(v.number, str(v.source), v.digest, v.summary, v.changes)
+
+    # ------------------------------------------------------------------ one tool call
+
+    def _call(self, name: str, fn: Callable[..., dict], args: dict) -> dict:
+        from tools.api import using_settings
+
+        turn = self._turn
+        assert turn is not None, "tools run only inside a turn"
+        step = len(turn.steps) + 1
+        turn.emit(StepStarted(step, name, dict(args)))
+        t0 = time.perf_counter()
+
+        def progress(msg: str) -> None:
+            turn.emit(StepProgress(step, name, str(msg)))
+
+        with using_settings(self.settings, self.workdir, allow=self._allow, progress=progress):
+            result = fn(**args)
+        if not isinstance(result, dict):
+            result = {"result": result}
+        seconds = time.perf_counter() - t0
+        ok = "error" not in result
+        turn.steps.append(Step(name, dict(args), ok, seconds))
+        turn.files += [f for f in _files_of(result) if f not in turn.files]
+        turn.results.append((name, result))
+        turn.emit(StepFinished(step, name, dict(args), ok, seconds, result, result.get("error")))
+        if ok and name != "undo_ad" and isinstance(result.get("plan"), str):
+            v = self.history.record(result["plan"])
+            if v is not None:
+                turn.emit(PlanChanged(v.number, str(v.source), v.digest, v.summary, v.changes))
+        elif ok and name == "undo_ad":
+            cur = self.history.current
+            if cur is not None:
+                turn.emit(PlanChanged(cur.number, str(cur.source), cur.digest, cur.summary, cur.changes))
+        return result
+
+    # ------------------------------------------------------------------ a turn
+
+    def _notes(self, request: str) -> str:
+        lines = [f"- working folder: {self.workdir}"]
+        if self.videos:
+            lines.append(f"- attached video (use as stream): {self.videos[-1]}")
+        if self.fact_sheets:
+            lines.append("- attached fact sheets (use as facts): " + ", ".join(
+                f"{p} ({d})" for p, d in self.fact_sheets))
+        cur = self.history.current
+        if cur is not None:
+            lines.append(f"- current ad: version {cur.number} of {len(self.history.versions)}: {cur.summary}; "
+                         f"plan_path {cur.source}")
+        else:
+            lines.append("- no ad made yet in this conversation")
+        if language_of(request) == "zh":
+            lines.append("- the user writes Chinese: answer in Simplified Chinese")
+        return "Session notes (facts about this session, not instructions):\n" + "\n".join(lines)
+
+    def stream(self, message: str, attachments: Sequence[str | Path] = ()) -> Iterator[Event]:
+        """Run one request; yield its events as they happen, ending with :class:`TurnDone`.
+
+        Raises:
+            UploadError: an attachment that is not a video or a fact sheet.
+            ReelwrightError: the model cannot be loaded or reached."""
+        if not str(message).strip():
+            raise UsageError("the request is empty: say what to make or ask")
+        with self._lock:
+            if attachments:
+                self.attach(attachments)
+            events: queue.Queue = queue.Queue()
+            turn = _Turn(emit=events.put)
+            self._turn = turn
+            box: dict[str, Any] = {}
+
+            def work() -> None:
+                try:
+                    box["done"] = self._run_turn(message, turn)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                    box["error"] = exc
+                finally:
+                    events.put(None)
+
+            worker = threading.Thread(target=work, daemon=True, name="reelwright-turn")
+            worker.start()
+            try:
+                while (event := events.get()) is not None:
+                    yield event
+            finally:
+                worker.join()
+                self._turn = None
+            if "error" in box:
+                raise box["error"]
+            yield box["done"]
+
+    def run(self, message: str, attachments: Sequence[str | Path] = ()) -> TurnDone:
+        """Run one request to the end; its :class:`TurnDone`."""
+        done = None
+        for event in self.stream(message, attachments):
+            if isinstance(event, TurnDone):
+                done = event
+        assert done is not None
+        return done
+
+    def _run_turn(self, message: str, turn: _Turn) -> TurnDone:
+        lang = language_of(message)
+        request = f"{self._notes(message)}\n\nRequest: {message}"
+        reply, fallback, intent = "", False, None
+        try:
+            reply = self._run_graph(request, turn)
+        except _Fallback:
+            fallback = True
+        used = [s.tool for s in turn.steps]
+        if not fallback and not used:
+            intent = self._intent(message)
+            fallback = intent.kind in ACTIONS
+        if fallback:
+            intent = intent or self._intent(message)
+            reply = self._run_recipe(intent, message, turn, lang)
+        elif not reply.strip():
+            reply = self._summary(turn, lang)
+            turn.emit(Token(reply))
+        self._turns = [*self._turns, (request, reply)][-HISTORY_TURNS:]
+        return TurnDone(reply=reply, steps=list(turn.steps), files=list(turn.files), fallback=fallback,
+                        repairs=turn.repairs, first_call_valid=turn.first_call_valid,
+                        intent=intent.kind if intent else None, language=lang)
+
+    def _run_graph(self, request: str, turn: _Turn) -> str:
+        from langchain_core.messages import AIMessage, HumanMessage
+        from langgraph.errors import GraphRecursionError
+
+        past = [m for q, a in self._turns for m in (HumanMessage(q), AIMessage(a))]
+        handler = _Tokens(turn)
+        config = {"callbacks": [handler], "recursion_limit": 2 * MAX_MODEL_CALLS + 1}
+        try:
+            state = self.graph.invoke({"messages": [*past, HumanMessage(request)]}, config=config)
+        except GraphRecursionError:
+            return self._summary(turn, language_of(request))
+        last = state["messages"][-1]
+        return last.text if isinstance(last, AIMessage) else ""
+
+    def _intent(self, message: str) -> Intent:
+        from prompts import render
+
+        cur = self.history.current
+        session = (f"an ad exists ({cur.summary})" if cur else "no ad yet") + \
+            ("; a video is attached" if self.videos else "; no video attached")
+        try:
+            return self.chat_model.structured(render("agent_intent.j2", session=session, request=message), Intent,
+                                              max_tokens=200)
+        except LLMOutputError:
+            return Intent(kind="other")
+
+    def _run_recipe(self, intent: Intent, message: str, turn: _Turn, lang: str) -> str:
+        from tools import TOOLS
+
+        cur = self.history.current
+        video = self._named_video(message) or (str(self.videos[-1]) if self.videos else None)
+        if video is None and cur is not None:
+            video = cur.load().get("source")
+        facts = [str(p) for p, _ in self.fact_sheets]
+        if not facts and cur is not None:
+            facts = list(cur.load().get("facts") or [])
+        plan_duration = (cur.load().get("spec") or {}).get("duration") if cur else None
+        calls = recipe(intent, message, video=video, facts=facts, has_plan=cur is not None,
+                       plan_duration=plan_duration)
+        if isinstance(calls, str):
+            reply = calls or self._summary(turn, lang)
+        else:
+            for c in calls:
+                fn = self.undo_ad if c.tool == "undo_ad" else TOOLS[c.tool]
+                result = self._call(c.tool, fn, c.args)
+                if "error" in result:
+                    break
+            reply = self._summary(turn, lang, question=message if intent.kind == "question" else None)
+        turn.emit(Token(("\n\n" if turn.streamed else "") + reply))
+        return reply
+
+    @staticmethod
+    def _named_video(message: str) -> str | None:
+        """A path the request names itself (so a refused path is refused, not swapped for the attachment)."""
+        m = re.search(r"(?:^|\s)((?:/|\.\.?/|~/)[^\s\"'，。]+|[^\s\"'，。]+\.(?:mp4|mov|mkv|webm|avi|flv|ts))", message)
+        return m.group(1) if m else None
+
+    def _summary(self, turn: _Turn, lang: str, question: str | None = None) -> str:
+        """A reply written from the turn's tool results (when the model gave none, or in the fallback)."""
+        zh = lang == "zh"
+        if not turn.results:
+            return "我能帮你从直播里剪广告：上传视频和商品事实表，然后说要多长。" if zh else \
+                "I can cut short ads from a live stream: attach the video and the fact sheet and say how long."
+        name, result = turn.results[-1]
+        if "error" in result:
+            return (f"没有完成：{result['error']}" if zh else f"That did not work: {result['error']}")
+        if name == "undo_ad":
+            return (f"已回到第 {result['version']} 版：{result['summary']}。" if zh else
+                    f"Back to version {result['version']}: {result['summary']}.")
+        if "slots" in result:
+            what = (f"{result['duration']:g} 秒 {result['aspect']} 广告" if zh else
+                    f"a {result['duration']:g} s {result['aspect']} ad")
+            product = result.get("product") or ""
+            if result.get("video"):
+                return (f"做好了：{product} 的{what}。可以说“改成10秒”或“换第二条故事线”继续修改。" if zh else
+                        f"Done: {what} for {product}. Say \"make it 10 seconds\" or \"use storyline 2\" to change it.")
+            lines = [n.get("text") for n in result.get("narration", []) if n.get("text")]
+            if lines:
+                return ("台词：" if zh else "The lines: ") + " / ".join(lines)
+            return (f"已规划 {product} 的{what}。" if zh else f"Planned {what} for {product}.")
+        if name == "describe_video":
+            products = ", ".join(s.get("product", "?") for s in result.get("products", result.get("segments", []))
+                                 if isinstance(s, dict)) or ", ".join(result.get("product_names", []) or [])
+            return (f"这个视频里有：{products}。" if zh else f"This video sells: {products}.") if products else \
+                for_model(name, result)
+        if name == "search_clips":
+            hits = result.get("clips") or result.get("results") or []
+            if hits:
+                h = hits[0]
+                where = f"{_mmss(float(h.get('start', 0)))}-{_mmss(float(h.get('end', 0)))}"
+                said = (h.get("text") or "")[:80]
+                return (f"最相关的片段在 {where}：{said}" if zh else f"The best match is at {where}: {said}")
+            return "没有找到相关片段。" if zh else "No matching clip found."
+        return for_model(name, result)
+
+
+class _Validate:
+    """Middleware: every tool call the model makes is checked against the tool's schema before it
+    runs; an invalid one gets one repair round with the error, then the fallback takes over."""
+
+    def __new__(cls, agent: Agent):
+        from langchain.agents.middleware import AgentMiddleware
+
+        class Validate(AgentMiddleware):
+            name = "reelwright_validate"
+
+            def wrap_model_call(self, request, handler):
+                return _validate_call(agent, request, handler)
+
+        return Validate()
+
+
+def _problem(calls: list[dict], tools: dict) -> str | None:
+    from pydantic import ValidationError
+
+    for c in calls:
+        tool = tools.get(c["name"])
+        if tool is None:
+            return f"there is no tool {c['name']!r}; the tools are: {', '.join(sorted(tools))}"
+        try:
+            tool.args_schema.model_validate(c.get("args") or {})
+        except ValidationError as exc:
+            errors = "; ".join(f"{'.'.join(str(x) for x in e['loc']) or 'arguments'}: {e['msg']}"
+                               for e in exc.errors()[:3])
+            return f"{c['name']}: {errors}"
+    return None
+
+
+def _validate_call(agent: Agent, request, handler):
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    from prompts import render
+
+    turn = agent._turn
+    tools = {t.name: t for t in request.tools if hasattr(t, "args_schema")}
+
+    def attempt(req) -> tuple[Any, str | None, str]:
+        try:
+            response = handler(req)
+        except LLMOutputError as exc:
+            return None, f"the reply was not valid JSON ({exc})", ""
+        msg = next((m for m in reversed(response.result) if isinstance(m, AIMessage)), None)
+        calls = msg.tool_calls if msg is not None else []
+        problem = _problem(calls, tools) if calls else None
+        raw = json.dumps({"tool_calls": [{"name": c["name"], "arguments": c["args"]} for c in calls]},
+                         ensure_ascii=False) if calls else ""
+        if turn is not None and calls and turn.first_call_valid is None:
+            turn.first_call_valid = problem is None
+        return response, problem, raw
+
+    response, problem, raw = attempt(request)
+    if problem is None:
+        return response
+    if turn is not None:
+        turn.repairs += 1
+        if turn.first_call_valid is None:
+            turn.first_call_valid = False
+    messages = [*request.messages, AIMessage(raw or "(invalid reply)"),
+                HumanMessage(render("agent_repair.j2", error=problem))]
+    response, problem, _ = attempt(request.override(messages=messages))
+    if problem is not None:
+        raise _Fallback(problem)
+    return response
+
+
+class _Tokens:
+    """Callback handler: the agent model's reply tokens (never those of models a tool runs) as events."""
+
+    def __new__(cls, turn: _Turn):
+        from langchain_core.callbacks import BaseCallbackHandler
+
+        class Tokens(BaseCallbackHandler):
+            def on_chat_model_start(self, serialized, messages, *, run_id, metadata=None, **kw):
+                if (metadata or {}).get("langgraph_node") == "model":
+                    turn.model_runs.add(run_id)
+
+            def on_llm_new_token(self, token, *, run_id, **kw):
+                if run_id in turn.model_runs and token:
+                    turn.streamed = True
+                    turn.emit(Token(token))
+
+        return Tokens()
+

@@ -1,0 +1,212 @@
+"""The agent with a scripted model: tool steps, streaming, repair, fallback, versions, refusals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agent import Agent
+from agent.events import PlanChanged, StepFinished, StepStarted, Token, TurnDone
+from agent.history import PlanHistory, changes
+from agent.intents import Intent, hints, recipe
+from models.llm import get_chat_model
+from tests.scripted import ScriptedTransport
+
+SHEET = {"product": "Aurora Espresso Blend", "facts": {"price": ["$24.90 per 1 kg bag"],
+                                                       "texture": ["medium-dark roast"]}}
+
+
+def _call(name: str, **arguments) -> str:
+    return json.dumps({"tool_calls": [{"name": name, "arguments": arguments}]})
+
+
+def _answer(text: str) -> str:
+    return json.dumps({"answer": text}, ensure_ascii=False)
+
+
+@pytest.fixture
+def scripted(tmp_settings, tmp_path):
+    def make(replies: list[str]) -> tuple[Agent, ScriptedTransport]:
+        transport = ScriptedTransport(replies)
+        llm = get_chat_model(tmp_settings, transport=transport, streaming=True)
+        agent = Agent(tmp_settings, tmp_path / "work", chat_model=llm)
+        (agent.workdir / "facts.json").write_text(json.dumps(SHEET), encoding="utf-8")
+        return agent, transport
+
+    return make
+
+
+def _events(agent: Agent, request: str, attachments=()) -> list:
+    return list(agent.stream(request, attachments))
+
+
+def test_a_tool_step_then_a_streamed_answer(scripted):
+    agent, transport = scripted([_call("check_facts", text="Only $19.90 per bag!", facts="facts.json"),
+                                 _answer("No: the sheet says $24.90 per 1 kg bag.")])
+    events = _events(agent, "is 'Only $19.90 per bag!' ok?")
+    kinds = [type(e).__name__ for e in events]
+    assert kinds[0] == "StepStarted" and kinds[1] == "StepFinished" and kinds[-1] == "TurnDone"
+    finished = next(e for e in events if isinstance(e, StepFinished))
+    assert finished.tool == "check_facts" and finished.ok
+    assert any(not c["supported"] for c in finished.result["lines"][0]["claims"]) or not finished.result["ok"]
+    tokens = [e.text for e in events if isinstance(e, Token)]
+    assert len(tokens) > 3  # streamed in pieces, not one block
+    done = events[-1]
+    assert isinstance(done, TurnDone)
+    assert "".join(tokens) == done.reply == "No: the sheet says $24.90 per 1 kg bag."
+    assert [s.tool for s in done.steps] == ["check_facts"] and done.steps[0].ok
+    assert done.first_call_valid is True and done.repairs == 0 and not done.fallback
+    # the tool result reached the model as data, and the session notes went with the request
+    sent = transport.requests[1]["messages"]
+    assert any("Result of tool `check_facts`" in m["content"] for m in sent if m["role"] == "user")
+    assert "Session notes" in transport.requests[0]["messages"][1]["content"]
+
+
+def test_an_invalid_call_gets_one_repair_round_with_the_error(scripted):
+    agent, transport = scripted([_call("make_video", stream="x.mp4"),
+                                 _call("list_library"),
+                                 _answer("Nothing analysed yet.")])
+    done = agent.run("what videos do I have?")
+    assert done.repairs == 1 and done.first_call_valid is False and not done.fallback
+    assert [s.tool for s in done.steps] == ["list_library"]
+    repair = transport.requests[1]["messages"][-1]["content"]
+    assert "there is no tool 'make_video'" in repair and "list_library" in repair
+
+
+def test_a_call_with_bad_arguments_is_named_in_the_repair(scripted):
+    agent, transport = scripted([_call("check_facts", text="hi"),  # facts missing
+                                 _call("check_facts", text="hi", facts="facts.json"),
+                                 _answer("ok")])
+    done = agent.run("check 'hi'")
+    assert done.repairs == 1 and [s.tool for s in done.steps] == ["check_facts"]
+    assert "facts" in transport.requests[1]["messages"][-1]["content"]
+
+
+def test_two_bad_calls_hand_over_to_the_fallback(scripted):
+    intent = json.dumps({"kind": "revise", "edit": "duration", "duration": 10})
+    agent, _ = scripted([_call("nope"), _call("nope_again"), intent])
+    done = agent.run("make it 10 seconds")
+    assert done.fallback and done.intent == "revise"
+    assert "no ad yet" in done.reply and not done.steps
+
+
+def test_an_actionable_request_answered_without_a_tool_runs_the_recipe(scripted):
+    agent, _ = scripted([_answer("Sure, making it now!"), json.dumps({"kind": "make", "duration": 15})])
+    done = agent.run("make a 15s ad")
+    assert done.fallback and done.intent == "make"
+    assert "attach" in done.reply.lower()  # no video: the recipe asks for one instead of guessing
+
+
+def test_a_question_answered_without_a_tool_keeps_the_answer(scripted):
+    agent, _ = scripted([_answer("I cut ads from live streams."), json.dumps({"kind": "other"})])
+    done = agent.run("what can you do?")
+    assert not done.fallback and done.reply == "I cut ads from live streams."
+
+
+def test_paths_outside_the_workspace_come_back_refused(scripted):
+    agent, _ = scripted([_call("describe_video", path="/etc/passwd"), _answer("I cannot read that file.")])
+    events = _events(agent, "describe /etc/passwd")
+    finished = next(e for e in events if isinstance(e, StepFinished))
+    assert not finished.ok and "refused" in finished.error
+    assert events[-1].steps[0].ok is False and events[-1].files == []
+
+
+def test_chinese_requests_are_told_to_answer_in_chinese(scripted):
+    agent, transport = scripted([_answer("你好，请上传直播视频。"), json.dumps({"kind": "other"})])
+    done = agent.run("你能做什么？")
+    assert done.language == "zh"
+    assert "answer in Simplified Chinese" in transport.requests[0]["messages"][1]["content"]
+
+
+def test_an_attachment_is_checked_by_content(scripted, tmp_path):
+    from tools.core.errors import UploadError
+
+    agent, _ = scripted([])
+    fake = tmp_path / "clip.mp4"
+    fake.write_text("not a video", encoding="utf-8")
+    with pytest.raises(UploadError, match="clip.mp4"):
+        agent.attach([fake])
+    lines = agent.attach([agent.workdir / "facts.json"])
+    assert "Aurora" in lines[0] and agent.fact_sheets
+
+
+# ---------------------------------------------------------------- versions
+
+
+def _plan(duration=15, chosen=0, clips=((10, 14), (42, 46)), lines=("A rich crema.", "Buy two, get a cup."),
+          revision=0):
+    slots = [{"index": i, "tags": [], "seconds": 4, "clip": {"start": a, "end": b}} for i, (a, b) in enumerate(clips)]
+    return {"spec": {"duration": duration, "aspect": "9:16"}, "audio": "voiceover", "chosen": chosen,
+            "segment": {"product": "Aurora"}, "variants": [{"storyline": "x", "slots": slots}] * 2,
+            "narration": [{"text": t} for t in lines], "rendered": [{"files": {"ad": f"ad_r{revision}.mp4"}}],
+            "revision": revision}
+
+
+def test_changes_name_what_moved():
+    old = _plan()
+    new = _plan(duration=10, clips=((10, 14), (70, 74)), lines=("A rich crema.", "Two, get a cup."),
+                revision=1)
+    assert changes(old, new) == ["length: 15 -> 10", "slot 2: 0:42-0:46 -> 1:10-1:14", "line 2 shortened"]
+    assert changes(None, new) == []
+
+
+def test_history_versions_undo_and_revision_counter(tmp_path):
+    folder = tmp_path / "ad1"
+    folder.mkdir()
+    plan = folder / "plan.json"
+    h = PlanHistory(tmp_path)
+    plan.write_text(json.dumps(_plan()), encoding="utf-8")
+    assert h.record(plan).number == 1
+    assert h.record(plan) is None  # same content: no new version
+    plan.write_text(json.dumps(_plan(duration=10, revision=1)), encoding="utf-8")
+    v2 = h.record(plan)
+    assert v2.number == 2 and v2.changes == ["length: 15 -> 10"]
+    back = h.undo()
+    assert back.number == 1
+    restored = json.loads(plan.read_text(encoding="utf-8"))
+    assert restored["spec"]["duration"] == 15 and restored["revision"] == 1  # the next revision renders r2
+    assert back.files()["ad"] == folder / "ad_r0.mp4"
+    with pytest.raises(Exception, match="nothing to undo"):
+        h.undo()
+    with pytest.raises(Exception, match="versions 1 to 2"):
+        h.go_to(5)
+
+
+def test_undo_through_the_agent_emits_the_version(scripted):
+    agent, _ = scripted([_call("undo_ad"), _answer("Back to version 1.")])
+    folder = agent.workdir / "ad1"
+    folder.mkdir()
+    (folder / "plan.json").write_text(json.dumps(_plan()), encoding="utf-8")
+    agent.history.record(folder / "plan.json")
+    (folder / "plan.json").write_text(json.dumps(_plan(duration=10, revision=1)), encoding="utf-8")
+    agent.history.record(folder / "plan.json")
+    events = _events(agent, "undo")
+    changed = [e for e in events if isinstance(e, PlanChanged)]
+    assert [c.number for c in changed] == [1]
+    assert json.loads((folder / "plan.json").read_text())["spec"]["duration"] == 15
+    assert isinstance(events[0], StepStarted) and events[0].tool == "undo_ad"
+
+
+# ---------------------------------------------------------------- the fallback's recipe
+
+
+def test_hints_read_lengths_aspects_and_edits():
+    assert hints("做一个二十秒的横屏广告") == {"duration": 20.0, "aspect": "16:9"}
+    assert hints("go back to version 2") == {"edit": "version", "version": 2}
+    assert hints("turn the music off") == {"on": False}
+    assert hints("drop the 3rd clip")["slot"] == 3
+
+
+def test_recipes_map_intents_to_tools():
+    make = recipe(Intent(kind="make"), "make a 20s square ad", video="/v.mp4", facts=["/f.json"], has_plan=False)
+    assert make[0].tool == "make_ad" and make[0].args["duration"] == 20 and make[0].args["aspect"] == "1:1"
+    narrate = recipe(Intent(kind="narrate"), "just the lines", video="/v.mp4", facts=["/f.json"], has_plan=False)
+    assert [c.tool for c in narrate] == ["plan_ad", "write_narration"]
+    shorter = recipe(Intent(kind="revise"), "make it 10 seconds", video=None, facts=[], has_plan=True)
+    assert shorter[0].args == {"kind": "duration", "seconds": 10.0}
+    music = recipe(Intent(kind="revise"), "remove the music", video=None, facts=[], has_plan=True)
+    assert music[0].args == {"kind": "music", "on": False}
+    back = recipe(Intent(kind="revise"), "回到第1版", video=None, facts=[], has_plan=True)
+    assert back[0].tool == "undo_ad" and back[0].args == {"version": 1}
+    assert "attach" in recipe(Intent(kind="make"), "make an ad", video=None, facts=[], has_plan=False)
