@@ -42,6 +42,9 @@ __all__ = ["Agent"]
 MAX_MODEL_CALLS = 6
 HISTORY_TURNS = 3
 ACTIONS = ("make", "narrate", "revise", "template")
+# the order the model reads the tools in: the common requests' tools first (small models favour the first)
+ORDER = ["make_ad", "revise_ad", "undo_ad", "describe_video", "search_clips", "check_facts", "list_library",
+         "plan_ad", "write_narration", "render_ad", "analyze_video"]
 PRODUCTION = {"make_ad", "plan_ad", "write_narration", "render_ad", "revise_ad", "undo_ad"}
 
 
@@ -54,6 +57,7 @@ class _Turn:
     """What one turn has done so far (filled from the worker thread, read after it ends)."""
 
     emit: Callable[[Event], None]
+    request: str = ""
     steps: list[Step] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     results: list[tuple[str, dict]] = field(default_factory=list)
@@ -146,7 +150,7 @@ class Agent:
         from tools import TOOLS
 
         out = []
-        for name in TOOLS:
+        for name in sorted(TOOLS, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER)):
             fn = TOOLS[name]
             base = StructuredTool.from_function(fn, name=name, parse_docstring=True)
             out.append(StructuredTool(name=name, description=base.description, args_schema=base.args_schema,
@@ -249,6 +253,8 @@ class Agent:
 
         turn = self._turn
         assert turn is not None, "tools run only inside a turn"
+        if name in ("make_ad", "plan_ad") and turn.request:
+            args = {**args, "brief": turn.request}  # the user's own words: small models copy the docs' example
         step = len(turn.steps) + 1
         turn.emit(StepStarted(step, name, dict(args)))
         t0 = time.perf_counter()
@@ -307,7 +313,7 @@ class Agent:
             if attachments:
                 self.attach(attachments)
             events: queue.Queue = queue.Queue()
-            turn = _Turn(emit=events.put)
+            turn = _Turn(emit=events.put, request=str(message).strip())
             self._turn = turn
             box: dict[str, Any] = {}
 

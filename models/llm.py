@@ -103,6 +103,32 @@ def _tool_call_schema(tools: list[dict[str, Any]], choice: Any) -> dict[str, Any
     return {"anyOf": [calls, answer]}
 
 
+def _type_of(prop: dict[str, Any]) -> str:
+    """A JSON-schema property as a short type: ``string``, ``list of string``, ``"9:16" | "1:1"``."""
+    if "enum" in prop:
+        return " | ".join(json.dumps(v, ensure_ascii=False) for v in prop["enum"])
+    if "const" in prop:
+        return json.dumps(prop["const"], ensure_ascii=False)
+    if "anyOf" in prop:
+        kinds = [_type_of(p) for p in prop["anyOf"] if p.get("type") != "null"]
+        return " | ".join(kinds) or "null"
+    if prop.get("type") == "array":
+        return f"list of {_type_of(prop.get('items') or {})}"
+    return str(prop.get("type", "any"))
+
+
+def _param_lines(schema: dict[str, Any]) -> list[str]:
+    """One line per argument, ``name (type, required): description``: the tool's schema as a model
+    reads it cheaply (the reply grammar enforces the full schema)."""
+    required = set(schema.get("required") or [])
+    out = []
+    for name, prop in (schema.get("properties") or {}).items():
+        flag = ", required" if name in required else ""
+        desc = str(prop.get("description") or "").strip()
+        out.append(f"{name} ({_type_of(prop)}{flag})" + (f": {desc}" if desc else ""))
+    return out
+
+
 def _response_format(schema: dict[str, Any], name: str = "reply") -> dict[str, Any]:
     return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
 
@@ -241,8 +267,7 @@ class ReelChatModel(BaseChatModel):
         if tools and tool_choice != "none":
             if self.tool_mode == "json":
                 described = [{"name": t["function"]["name"], "description": t["function"].get("description", ""),
-                              "parameters_json": json.dumps(t["function"].get("parameters", {}), ensure_ascii=False)}
-                             for t in tools]
+                              "params": _param_lines(t["function"].get("parameters") or {})} for t in tools]
                 schema = _tool_call_schema(tools, tool_choice)
                 guide = render("tools_json.j2", tools=described, required="anyOf" not in schema)
                 if wire and wire[0]["role"] == "system":
