@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.events import Event, PlanChanged, Step, StepFinished, StepProgress, StepStarted, Token, TurnDone
 from agent.history import PlanHistory
-from agent.intents import Intent, language_of, recipe
+from agent.intents import Intent, hints, language_of, recipe
 from tools.core.errors import LLMOutputError, ReelwrightError, UsageError
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ ACTIONS = ("make", "narrate", "revise", "template")
 # the order the model reads the tools in: the common requests' tools first (small models favour the first)
 ORDER = ["make_ad", "revise_ad", "undo_ad", "describe_video", "search_clips", "check_facts", "list_library",
          "plan_ad", "write_narration", "render_ad", "analyze_video"]
+# after one of these succeeds the turn's work is done: its reply is written from the result, not by the model
+FINAL = {"make_ad", "revise_ad", "undo_ad", "render_ad", "write_narration"}
 PRODUCTION = {"make_ad", "plan_ad", "write_narration", "render_ad", "revise_ad", "undo_ad"}
 
 
@@ -253,8 +255,7 @@ class Agent:
 
         turn = self._turn
         assert turn is not None, "tools run only inside a turn"
-        if name in ("make_ad", "plan_ad") and turn.request:
-            args = {**args, "brief": turn.request}  # the user's own words: small models copy the docs' example
+        args, fixed = self._intercept(name, args, turn.request)
         step = len(turn.steps) + 1
         turn.emit(StepStarted(step, name, dict(args)))
         t0 = time.perf_counter()
@@ -266,6 +267,8 @@ class Agent:
             result = fn(**args)
         if not isinstance(result, dict):
             result = {"result": result}
+        if fixed and isinstance(result.get("notes"), list):
+            result["notes"] = [*fixed, *result["notes"]]
         seconds = time.perf_counter() - t0
         ok = "error" not in result
         turn.steps.append(Step(name, dict(args), ok, seconds))
@@ -282,6 +285,38 @@ class Agent:
                 turn.emit(PlanChanged(cur.number, str(cur.source), cur.digest, cur.summary, cur.changes))
         return result
 
+    def _intercept(self, name: str, args: dict, request: str) -> tuple[dict, list[str]]:
+        """What the user said outranks what a small model filled in: for ``make_ad`` / ``plan_ad`` the
+        brief is the user's own words, a length or aspect the request states is used, and a stream or
+        fact sheet path that does not exist is replaced by the attached one (unless the request named
+        that path itself: then the tool refuses or reports it as named). Returns the args and notes."""
+        if name not in ("make_ad", "plan_ad") or not request:
+            return args, []
+        args, notes = {**args, "brief": request}, []
+        found = hints(request)
+        for key in ("duration", "aspect"):
+            if key in found and args.get(key) != found[key]:
+                args[key] = found[key]
+        named = self._named_video(request)
+        stream = args.get("stream")
+        if self.videos and not named and (not isinstance(stream, str) or not self._exists(stream)):
+            args["stream"] = str(self.videos[-1])
+            notes.append(f"used the attached video {self.videos[-1].name}")
+        facts = args.get("facts")
+        facts = [facts] if isinstance(facts, str) else facts
+        if self.fact_sheets and (not isinstance(facts, list) or not facts
+                                 or not all(isinstance(f, str) and self._exists(f) for f in facts)):
+            args["facts"] = [str(p) for p, _ in self.fact_sheets]
+            notes.append("used the attached fact sheets")
+        return args, notes
+
+    def _exists(self, path: str) -> bool:
+        try:
+            p = Path(path).expanduser()
+            return (p if p.is_absolute() else self.workdir / p).exists()
+        except (OSError, ValueError):
+            return False
+
     # ------------------------------------------------------------------ a turn
 
     def _notes(self, request: str) -> str:
@@ -289,8 +324,8 @@ class Agent:
         if self.videos:
             lines.append(f"- attached video (use as stream): {self.videos[-1]}")
         if self.fact_sheets:
-            lines.append("- attached fact sheets (use as facts): " + ", ".join(
-                f"{p} ({d})" for p, d in self.fact_sheets))
+            lines.append("- attached fact sheets (use as facts): " + json.dumps([str(p) for p, _ in self.fact_sheets]))
+            lines.append("- products in those sheets: " + "; ".join(d for _, d in self.fact_sheets))
         cur = self.history.current
         if cur is not None:
             lines.append(f"- current ad: version {cur.number} of {len(self.history.versions)}: {cur.summary}; "
@@ -434,7 +469,7 @@ class Agent:
                 "I can cut short ads from a live stream: attach the video and the fact sheet and say how long."
         name, result = turn.results[-1]
         if "error" in result:
-            return (f"没有完成：{result['error']}" if zh else f"That did not work: {result['error']}")
+            return (f"没有完成：{_zh_error(result['error'])}" if zh else f"That did not work: {result['error']}")
         if name == "undo_ad":
             return (f"已回到第 {result['version']} 版：{result['summary']}。" if zh else
                     f"Back to version {result['version']}: {result['summary']}.")
@@ -463,6 +498,25 @@ class Agent:
                 return (f"最相关的片段在 {where}：{said}" if zh else f"The best match is at {where}: {said}")
             return "没有找到相关片段。" if zh else "No matching clip found."
         return for_model(name, result)
+
+
+_ZH_ERRORS = [("refused", "这个路径不在本会话能访问的范围内（工作文件夹、素材库、已分析的视频），已拒绝"),
+              ("is not sold in", "直播里没有这个商品，不能用别的商品的画面冒充"),
+              ("not in the stream's fact sheets", "事实表里没有这个商品"),
+              ("6 s - 5 min", "广告时长只能在 6 秒到 5 分钟之间"),
+              ("between 6", "广告时长只能在 6 秒到 5 分钟之间"),
+              ("no ad in this session", "还没有做好的广告，请先让我做一条"),
+              ("no such file", "找不到这个文件"),
+              ("not found", "找不到这个文件")]
+
+
+def _zh_error(error: str) -> str:
+    """A tool's (English) error, said in Chinese when it is a known kind, with the original after it."""
+    low = error.lower()
+    for key, zh in _ZH_ERRORS:
+        if key.lower() in low:
+            return f"{zh}。（{error}）"
+    return error
 
 
 class _Validate:
@@ -498,12 +552,19 @@ def _problem(calls: list[dict], tools: dict) -> str | None:
 
 
 def _validate_call(agent: Agent, request, handler):
-    from langchain_core.messages import AIMessage, HumanMessage
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
     from prompts import render
 
     turn = agent._turn
     tools = {t.name: t for t in request.tools if hasattr(t, "args_schema")}
+    if turn is not None and turn.results and request.messages and isinstance(request.messages[-1], ToolMessage):
+        name, result = turn.results[-1]
+        if name in FINAL and "error" not in result:  # the ad is made: the reply is written from its result
+            text = agent._summary(turn, language_of(turn.request))
+            turn.streamed = True
+            turn.emit(Token(text))
+            return AIMessage(content=text)
 
     def attempt(req) -> tuple[Any, str | None, str]:
         try:

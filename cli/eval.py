@@ -1,4 +1,4 @@
-"""``reelwright eval narration|guard|highlights|tags|coherence``: the evaluation harnesses."""
+"""``reelwright eval narration|guard|highlights|tags|coherence|agent``: the evaluation harnesses."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tools.core.errors import UsageError
 
 __all__ = ["group", "default_dev"]
 
-group = typer.Typer(help="Evaluation harnesses: narration, the fact guard, tags, coherence, highlights.",
+group = typer.Typer(help="Evaluation harnesses: narration, the fact guard, tags, coherence, highlights, the agent.",
                     no_args_is_help=True)
 out = Console()
 err = Console(stderr=True)
@@ -189,3 +189,44 @@ def eval_guard(
             kind = "MISS" if e["label"] == "unsupported" else "FALSE ALARM"
             out.print(f"{kind:11} {e['id']} [{e['rule']}] {e['text']}  {' | '.join(e['reasons'])}",
                       highlight=False, markup=False)
+
+
+@group.command("agent")
+def eval_agent(
+        ctx: typer.Context,
+        model: Annotated[str | None, typer.Option(help="LLM name (default: REELWRIGHT_LLM_MODEL).")] = None,
+        cases: Annotated[Path | None, typer.Option(help="Conversations (JSONL: id, lang, category, turns, expect; "
+                                                        "default: evals/data/agent_cases.jsonl).")] = None,
+        limit: Annotated[int | None, typer.Option(min=1, help="Only the first N cases.")] = None,
+        ids: Annotated[str | None, typer.Option(help="Only these cases (comma-separated ids).")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the whole report as JSON.")] = False,
+        out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for report.json, the transcripts and the "
+                                                                    "cases' working folders (default: "
+                                                                    "out/eval-agent-<model>).")] = None) -> None:
+    """The planner agent on whole conversations (make, narrate, revise, questions, fact checks, impossible
+    requests, injections, paths outside the workspace): task success, first-try tool-call validity,
+    repairs, fallback rate and latency, per language and category."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from evals.agent import CASES, evaluate, format_report, load_cases, select, write_report
+
+    settings = ctx.obj.settings()
+    chosen = select(load_cases(cases or CASES), [i.strip() for i in (ids or "").split(",") if i.strip()], limit)
+    name = model or settings.llm_model
+    folder = out_dir or Path("out") / f"eval-agent-{name.replace('/', '_')}"  # a served id may hold '/'
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err,
+                  transient=as_json) as bar:
+        task = bar.add_task("agent cases", total=len(chosen))
+
+        def tell(done: int, total: int, row: dict | None) -> None:
+            bar.update(task, completed=done, total=total,
+                       description=f"{row['id']}: {'ok' if row['ok'] else 'FAILED'}" if row else "agent cases")
+
+        report = evaluate(settings, chosen, model=model, workroot=folder / "work", progress=tell,
+                          log=lambda line: bar.console.print(f"  {line}", highlight=False, markup=False))
+    path = write_report(report, folder)
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=1, default=str))
+        return
+    print(format_report(report))  # plain: the table is wider than a pipe's 80 columns
+    err.print(f"report: {path} (transcripts: {folder / 'transcripts'})", highlight=False, soft_wrap=True)

@@ -174,7 +174,7 @@ def test_history_versions_undo_and_revision_counter(tmp_path):
 
 
 def test_undo_through_the_agent_emits_the_version(scripted):
-    agent, _ = scripted([_call("undo_ad"), _answer("Back to version 1.")])
+    agent, transport = scripted([_call("undo_ad"), _answer("not used")])
     folder = agent.workdir / "ad1"
     folder.mkdir()
     (folder / "plan.json").write_text(json.dumps(_plan()), encoding="utf-8")
@@ -182,6 +182,8 @@ def test_undo_through_the_agent_emits_the_version(scripted):
     (folder / "plan.json").write_text(json.dumps(_plan(duration=10, revision=1)), encoding="utf-8")
     agent.history.record(folder / "plan.json")
     events = _events(agent, "undo")
+    assert len(transport.requests) == 1  # the reply is written from the result: no second model call
+    assert events[-1].reply.startswith("Back to version 1: 15 s 9:16 ad")
     changed = [e for e in events if isinstance(e, PlanChanged)]
     assert [c.number for c in changed] == [1]
     assert json.loads((folder / "plan.json").read_text())["spec"]["duration"] == 15
@@ -210,3 +212,20 @@ def test_recipes_map_intents_to_tools():
     back = recipe(Intent(kind="revise"), "回到第1版", video=None, facts=[], has_plan=True)
     assert back[0].tool == "undo_ad" and back[0].args == {"version": 1}
     assert "attach" in recipe(Intent(kind="make"), "make an ad", video=None, facts=[], has_plan=False)
+
+
+def test_what_the_user_said_outranks_what_the_model_filled_in(scripted, tmp_path):
+    agent, _ = scripted([])
+    agent.attach([agent.workdir / "facts.json"])
+    args, notes = agent._intercept("make_ad", {"stream": "/nowhere/live.mp4", "facts": ["Aurora (21 phrases)"],
+                                               "aspect": "9:16", "brief": "15s beauty ad, energetic"},
+                                   "make a 6s square ad")
+    assert args["brief"] == "make a 6s square ad" and args["aspect"] == "1:1" and args["duration"] == 6
+    assert args["facts"] == [str(agent.workdir / "facts.json")] and notes == ["used the attached fact sheets"]
+    assert args["stream"] == "/nowhere/live.mp4"  # no video attached: nothing to put in its place
+    # a path the user named is passed on as named (for the tool to refuse), not swapped for an attachment
+    agent.videos.append(tmp_path / "attached.mp4")
+    args, _ = agent._intercept("make_ad", {"stream": "../../secret.mp4", "facts": []}, "cut ../../secret.mp4")
+    assert args["stream"] == "../../secret.mp4"
+    args, _ = agent._intercept("make_ad", {"stream": "live.mp4", "facts": []}, "make an ad")
+    assert args["stream"] == str(tmp_path / "attached.mp4")
