@@ -290,10 +290,29 @@ class Agent:
         brief is the user's own words, a length or aspect the request states is used, and a stream or
         fact sheet path that does not exist is replaced by the attached one (unless the request named
         that path itself: then the tool refuses or reports it as named). Returns the args and notes."""
+        found = hints(request) if request else {}
+        if name in ("revise_ad", "render_ad", "write_narration"):
+            args = dict(args)
+            plan = args.get("plan_path")
+            if plan is not None and (not isinstance(plan, str) or not self._exists(plan)):
+                args.pop("plan_path")  # a made-up plan path: the session's current ad
+            if name == "revise_ad" and args.get("kind") == "duration" and "duration" in found:
+                args["seconds"] = found["duration"]
+            return args, []
         if name not in ("make_ad", "plan_ad") or not request:
             return args, []
         args, notes = {**args, "brief": request}, []
-        found = hints(request)
+        low = request.lower()
+        # optional arguments a small model fills in from the docs ("best covered one", "ad1"): kept only
+        # when the request (or, for a product, an attached sheet) backs them
+        product = args.get("product")
+        if product is not None and not self._backed_product(str(product), low):
+            args.pop("product")
+        if "audio" in args and not re.search(r"voice|narrat|original|speech|sound|audio|配音|原声|旁白|解说|声音",
+                                             low):
+            args.pop("audio")
+        if args.get("name") is not None and str(args["name"]).lower() not in low:
+            args.pop("name")
         for key in ("duration", "aspect"):
             if key in found and args.get(key) != found[key]:
                 args[key] = found[key]
@@ -309,6 +328,13 @@ class Agent:
             args["facts"] = [str(p) for p, _ in self.fact_sheets]
             notes.append("used the attached fact sheets")
         return args, notes
+
+    def _backed_product(self, product: str, request: str) -> bool:
+        """Whether a product the model named comes from the request or one of the attached sheets."""
+        words = {w for w in re.findall(r"[a-z0-9]{3,}", product.lower())}
+        if words & set(re.findall(r"[a-z0-9]{3,}", request)) or product.lower() in request:
+            return True
+        return any(product.lower() in d.lower() for _, d in self.fact_sheets)
 
     def _exists(self, path: str) -> bool:
         try:

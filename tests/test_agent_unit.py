@@ -218,8 +218,10 @@ def test_what_the_user_said_outranks_what_the_model_filled_in(scripted, tmp_path
     agent, _ = scripted([])
     agent.attach([agent.workdir / "facts.json"])
     args, notes = agent._intercept("make_ad", {"stream": "/nowhere/live.mp4", "facts": ["Aurora (21 phrases)"],
-                                               "aspect": "9:16", "brief": "15s beauty ad, energetic"},
+                                               "aspect": "9:16", "brief": "15s beauty ad, energetic",
+                                               "product": "best covered one", "audio": "original", "name": "ad1"},
                                    "make a 6s square ad")
+    assert not {"product", "audio", "name"} & set(args)  # filled in from the docs, not asked for
     assert args["brief"] == "make a 6s square ad" and args["aspect"] == "1:1" and args["duration"] == 6
     assert args["facts"] == [str(agent.workdir / "facts.json")] and notes == ["used the attached fact sheets"]
     assert args["stream"] == "/nowhere/live.mp4"  # no video attached: nothing to put in its place
@@ -229,3 +231,12 @@ def test_what_the_user_said_outranks_what_the_model_filled_in(scripted, tmp_path
     assert args["stream"] == "../../secret.mp4"
     args, _ = agent._intercept("make_ad", {"stream": "live.mp4", "facts": []}, "make an ad")
     assert args["stream"] == str(tmp_path / "attached.mp4")
+    args, _ = agent._intercept("make_ad", {"stream": "x", "facts": [], "product": "Nimbus Earbuds"},
+                               "an ad for the nimbus earbuds")
+    assert args["product"] == "Nimbus Earbuds"  # asked for: kept (the tool says it is not in the stream)
+    args, _ = agent._intercept("make_ad", {"stream": "x", "facts": [], "product": "Aurora Espresso Blend"},
+                               "给咖啡豆做广告")
+    assert args["product"] == "Aurora Espresso Blend"  # an attached sheet's product
+    args, _ = agent._intercept("revise_ad", {"kind": "duration", "seconds": 15, "plan_path": "ad's plan.json"},
+                               "make it 10 seconds")
+    assert args == {"kind": "duration", "seconds": 10.0}
