@@ -129,6 +129,7 @@ class Agent:
         self._graph = None
         self._turns: list[tuple[str, str]] = []  # (request as sent, reply) of earlier turns
         self._lock = threading.Lock()
+        self._tool_lock = threading.Lock()
         self._turn: _Turn | None = None
         self._warming: threading.Thread | None = None
         plans = sorted(self.workdir.glob("*/plan.json"), key=lambda p: p.stat().st_mtime)
@@ -251,10 +252,15 @@ class Agent:
     # ------------------------------------------------------------------ one tool call
 
     def _call(self, name: str, fn: Callable[..., dict], args: dict) -> dict:
-        from tools.api import using_settings
 
         turn = self._turn
         assert turn is not None, "tools run only inside a turn"
+        with self._tool_lock:  # the model may ask for two calls at once: they run one after the other
+            return self._call_locked(name, fn, args, turn)
+
+    def _call_locked(self, name: str, fn: Callable[..., dict], args: dict, turn: _Turn) -> dict:
+        from tools.api import using_settings
+
         args, fixed = self._intercept(name, args, turn.request)
         step = len(turn.steps) + 1
         turn.emit(StepStarted(step, name, dict(args)))

@@ -8,6 +8,7 @@ One lane per part, time on the x axis; later analysis parts (tags, highlights) a
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from tools.core.schema import Analysis
@@ -18,8 +19,12 @@ _TRANSITION_COLOURS = {"cut": "#333333", "dissolve": "#1f77b4", "fade": "#9467bd
 
 
 def plot_structure(analysis: Analysis, out: str | os.PathLike, title: str | None = None,
-                   highlights: list[float] | None = None) -> Path:
-    """Draw the timeline and write it to ``out`` (PNG, written atomically)."""
+                   highlights: list[float] | None = None,
+                   marks: Sequence[tuple[float, float, str]] | None = None) -> Path:
+    """Draw the timeline and write it to ``out`` (PNG, written atomically).
+
+    ``marks``: spans of the stream to show across every lane, each ``(start, end, label)`` (e.g.
+    the clips an ad uses, labelled by their slot)."""
     import matplotlib
     import matplotlib.patches
 
@@ -90,6 +95,14 @@ def plot_structure(analysis: Analysis, out: str | os.PathLike, title: str | None
     else:
         ax_speech.text(duration / 2, 0.5, "no speech", ha="center", va="center", color="#888888")
     ax_speech.set_ylabel("words/s", rotation=0, ha="right", va="center")
+
+    for start, end, label in marks or ():
+        for ax in axes:
+            ax.axvspan(start, end, facecolor="#fff36b", alpha=0.45, lw=0, zorder=4)
+            for x in (start, end):
+                ax.axvline(x, color="#b8860b", lw=0.9, zorder=5)
+        ax_shots.text((start + end) / 2, 0.62, label, ha="center", va="bottom", fontsize=8, fontweight="bold",
+                      color="#7a5c00", clip_on=False)
 
     for ax in (ax_shots, ax_scenes, ax_segs, ax_tags):
         ax.set_yticks([])
