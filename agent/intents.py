@@ -63,7 +63,7 @@ def _number(word: str) -> int | None:
 
 _SECONDS = re.compile(r"(\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3})\s*(?:-?\s*(?:s|sec|secs|second|seconds)\b|秒)", re.I)
 _MINUTES = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-?\s*(?:min|mins|minute|minutes)\b|分钟)|(\d+(?:\.\d+)?)\s*(?:-?\s*(?:h|hour|hours)\b|小时)", re.I)
-_ASPECTS = [(r"\b9\s*[:x/]\s*16\b|vertical|portrait|竖屏|竖版|竖", "9:16"), (r"\b1\s*[:x/]\s*1\b|square|方形|方屏|正方", "1:1"),
+_ASPECTS = [(r"\b9\s*[:x/]\s*16\b|vertical|portrait|tiktok|reels?\b|shorts\b|douyin|竖屏|竖版|竖|抖音|快手", "9:16"), (r"\b1\s*[:x/]\s*1\b|square|方形|方屏|正方", "1:1"),
             (r"\b16\s*[:x/]\s*9\b|landscape|horizontal|widescreen|横屏|横版|横", "16:9")]
 _ORDINAL = re.compile(r"(?:clip|slot|line|shot|scene|第)\s*(\d+|[一二两三四五六七八九十])|(\d+)(?:st|nd|rd|th)\s+(?:clip|slot|line|shot)"
                       r"|(first|second|third|fourth|fifth)\s+(?:clip|slot|line|shot|storyline|variant|version)", re.I)
@@ -200,6 +200,8 @@ def recipe(intent: Intent, request: str, *, video: str | None, facts: list[str],
             args["on"] = found.get("on", intent.on if intent.on is not None else False)
         return [Call("revise_ad", args)]
     if kind == "question":
+        if facts and (quoted := _quoted(request)):
+            return [Call("check_facts", {"text": quoted, "facts": facts[0]})]
         if re.search(r"\bfind\b|\bwhere\b|\bwhen\b|哪里|哪段|找", request, re.I):
             return [Call("search_clips", {"query": request, "k": 3})]
         if video:

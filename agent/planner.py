@@ -46,7 +46,7 @@ ACTIONS = ("make", "narrate", "revise", "template")
 ORDER = ["make_ad", "revise_ad", "undo_ad", "describe_video", "search_clips", "check_facts", "list_library",
          "plan_ad", "write_narration", "render_ad", "analyze_video"]
 # after one of these succeeds the turn's work is done: its reply is written from the result, not by the model
-FINAL = {"make_ad", "revise_ad", "undo_ad", "render_ad", "write_narration"}
+FINAL = {"make_ad", "revise_ad", "undo_ad", "render_ad", "write_narration", "search_clips", "check_facts"}
 PRODUCTION = {"make_ad", "plan_ad", "write_narration", "render_ad", "revise_ad", "undo_ad"}
 
 
@@ -99,6 +99,52 @@ def for_model(tool: str, result: dict) -> str:
     return text if len(text) <= 1800 else text[:1800] + " ...(cut)"
 
 
+def _wants_lines(request: str) -> bool:
+    """Whether a request asks for the narration's lines (a script, copy, voice-over text)."""
+    return bool(re.search(r"\blines?\b|script|narration|voice-?over text|\bcopy\b|文案|旁白|台词|解说词|配音稿", request,
+                          re.I))
+
+
+def _quoted_text(request: str) -> str | None:
+    m = re.search(r"[\"“「『'‘]([^\"”」』'’]{2,200})[\"”」』'’]", request)
+    return m.group(1).strip() if m else None
+
+
+def _stems(text: str) -> set[str]:
+    """Content words cut to 5 letters ("posters" ~ "poster"), Latin script only."""
+    stop = {"the", "and", "for", "with", "this", "that", "from", "make", "video", "stream", "please"}
+    return {w[:5] for w in re.findall(r"[a-z0-9]{3,}", text.lower()) if w not in stop}
+
+
+def _match_product(text: str, products: dict[str, list[str]]) -> str | None:
+    """The attached product ``text`` names (by any of its names, or a shared content word)."""
+    low = text.lower()
+    for product, names in products.items():
+        if any(n.lower() in low or low in n.lower() for n in names if len(n) >= 3):
+            return product
+    words = _stems(text)
+    best = max(products, key=lambda p: len(words & _stems(" ".join(products[p]))), default=None)
+    return best if best is not None and words & _stems(" ".join(products[best])) else None
+
+
+def _names_another(request: str, products: dict[str, list[str]]) -> bool:
+    """Whether the request seems to name a product other than the attached ones (e.g. "earbuds")."""
+    return bool(re.search(r"\bfor (?:the |our |my )?([a-z][a-z -]{2,40})", request.lower())) and \
+        _match_product(request, products) is None or bool(re.search(r"给([^做，。]{2,12})做", request)) and \
+        _match_product(request, products) is None
+
+
+def _sheet_products(path: Path) -> dict[str, list[str]]:
+    from tools.core.schema import load_facts
+
+    try:
+        got = load_facts(path)
+    except ReelwrightError:
+        return {}
+    sheets = got if isinstance(got, list) else [got]
+    return {s.product: [s.product, *s.aliases] for s in sheets}
+
+
 def _files_of(result: dict) -> list[str]:
     files = result.get("files") or []
     return [str(Path(f)) for f in files if isinstance(f, str)]
@@ -124,6 +170,7 @@ class Agent:
         self.history = PlanHistory(self.workdir)
         self.videos: list[Path] = []
         self.fact_sheets: list[tuple[Path, str]] = []
+        self.products: dict[str, list[str]] = {}  # product -> its names (product, aliases) in attached sheets
         self._allow = [Path(a).expanduser().resolve() for a in allow]
         self._chat_model = chat_model
         self._graph = None
@@ -217,6 +264,7 @@ class Agent:
                 self.videos = [v for v in self.videos if v != a.path] + [a.path]
             else:
                 self.fact_sheets = [f for f in self.fact_sheets if f[0] != a.path] + [(a.path, a.detail)]
+                self.products = {**self.products, **_sheet_products(a.path)}
             if not any(a.path == x or a.path.is_relative_to(x) for x in self._allow):
                 self._allow.append(a.path)
             lines.append(f"{a.path.name}: {a.detail}")
@@ -305,15 +353,34 @@ class Agent:
             if name == "revise_ad" and args.get("kind") == "duration" and "duration" in found:
                 args["seconds"] = found["duration"]
             return args, []
+        if name == "search_clips":
+            args = dict(args)
+            given = args.get("product")
+            product = _match_product(given, self.products) if isinstance(given, str) and given.strip() else None
+            if product:
+                args["product"] = product
+            else:
+                args.pop("product", None)
+            tags = args.get("tags")
+            if not tags or not all(isinstance(t, str) and t.lower() in request.lower() for t in tags):
+                args.pop("tags", None)
+            if not args.get("min_duration"):
+                args.pop("min_duration", None)
+            args["k"] = max(3, int(args.get("k") or 3))
+            return args, []
         if name not in ("make_ad", "plan_ad") or not request:
             return args, []
         args, notes = {**args, "brief": request}, []
         low = request.lower()
-        # optional arguments a small model fills in from the docs ("best covered one", "ad1"): kept only
-        # when the request (or, for a product, an attached sheet) backs them
-        product = args.get("product")
-        if product is not None and not self._backed_product(str(product), low):
-            args.pop("product")
+        # optional arguments a small model fills in from the docs ("best covered one", "ad1", an aspect
+        # nobody asked for): kept only when the request (or, for a product, an attached sheet) backs them
+        product = self._product(args.get("product"), low)
+        if product:
+            args["product"] = product
+        else:
+            args.pop("product", None)
+        if "aspect" in args and "aspect" not in found:
+            args.pop("aspect")
         if "audio" in args and not re.search(r"voice|narrat|original|speech|sound|audio|配音|原声|旁白|解说|声音",
                                              low):
             args.pop("audio")
@@ -335,12 +402,20 @@ class Agent:
             notes.append("used the attached fact sheets")
         return args, notes
 
-    def _backed_product(self, product: str, request: str) -> bool:
-        """Whether a product the model named comes from the request or one of the attached sheets."""
-        words = {w for w in re.findall(r"[a-z0-9]{3,}", product.lower())}
-        if words & set(re.findall(r"[a-z0-9]{3,}", request)) or product.lower() in request:
-            return True
-        return any(product.lower() in d.lower() for _, d in self.fact_sheets)
+    def _product(self, product: Any, request: str) -> str | None:
+        """The product to use: an attached sheet's product the model's choice (or else the request)
+        names; a product the model named that no sheet has, as named (the tool then says it is not
+        in the stream), unless it is copied from the docs; the only attached product when the
+        request names none."""
+        given = str(product).strip() if isinstance(product, str) and product.strip() else None
+        for text in (given, request):
+            if text and (hit := _match_product(text, self.products)):
+                return hit
+        if given and not re.search(r"best|covered|default|which product|^the product$|demo|stream", given.lower()):
+            return given
+        if len(self.products) == 1 and not _names_another(request, self.products):
+            return next(iter(self.products))
+        return None
 
     def _exists(self, path: str) -> bool:
         try:
@@ -424,7 +499,9 @@ class Agent:
         used = [s.tool for s in turn.steps]
         if not fallback and not used:
             intent = self._intent(message)
-            fallback = intent.kind in ACTIONS
+            # an actionable request, or a question about the attached files answered from nothing
+            fallback = intent.kind in ACTIONS or intent.kind == "question" and bool(
+                self.videos or self.fact_sheets and _quoted_text(message))
         if fallback:
             intent = intent or self._intent(message)
             reply = self._run_recipe(intent, message, turn, lang)
@@ -503,8 +580,14 @@ class Agent:
         if "error" in result:
             return (f"没有完成：{_zh_error(result['error'])}" if zh else f"That did not work: {result['error']}")
         if name == "undo_ad":
-            return (f"已回到第 {result['version']} 版：{result['summary']}。" if zh else
-                    f"Back to version {result['version']}: {result['summary']}.")
+            if zh:
+                cur = self.history.current
+                spec = (cur.load().get("spec") or {}) if cur else {}
+                what = f"{spec['duration']:g} 秒 {spec.get('aspect', '')} 广告" if "duration" in spec else "广告"
+                return f"已回到第 {result['version']} 版（{what}），这一版的文件都还在。"
+            return f"Back to version {result['version']}: {result['summary']}."
+        if name == "check_facts":
+            return _facts_reply(result, zh)
         if "slots" in result:
             what = (f"{result['duration']:g} 秒 {result['aspect']} 广告" if zh else
                     f"a {result['duration']:g} s {result['aspect']} ad")
@@ -522,12 +605,17 @@ class Agent:
             return (f"这个视频里有：{products}。" if zh else f"This video sells: {products}.") if products else \
                 for_model(name, result)
         if name == "search_clips":
-            hits = result.get("clips") or result.get("results") or []
+            hits = result.get("clips") or result.get("results") or result.get("result") or []
+            hits = hits if isinstance(hits, list) else []
             if hits:
                 h = hits[0]
                 where = f"{_mmss(float(h.get('start', 0)))}-{_mmss(float(h.get('end', 0)))}"
-                said = (h.get("text") or "")[:80]
-                return (f"最相关的片段在 {where}：{said}" if zh else f"The best match is at {where}: {said}")
+                said = (h.get("text") or h.get("speech") or "")[:100]
+                more = ", ".join(f"{_mmss(float(x.get('start', 0)))}-{_mmss(float(x.get('end', 0)))}" for x in hits[1:3])
+                if zh:
+                    return f"最相关的片段在 {where}" + (f"：“{said}”" if said else "") + (f"；其次是 {more}。" if more else "。")
+                return f"The best match is at {where}" + (f': "{said}"' if said else "") + \
+                    (f"; next: {more}." if more else ".")
             return "没有找到相关片段。" if zh else "No matching clip found."
         return for_model(name, result)
 
@@ -549,6 +637,25 @@ def _zh_error(error: str) -> str:
         if key.lower() in low:
             return f"{zh}。（{error}）"
     return error
+
+
+def _facts_reply(result: dict, zh: bool) -> str:
+    """check_facts' verdict in a sentence: supported, or the first unsupported claim with what the sheet says."""
+    bad = [(c, line) for line in result.get("lines", []) for c in line.get("claims", []) if not c.get("supported")]
+    risky = [w for line in result.get("lines", []) for w in line.get("risk_words", [])]
+    if not bad and not risky:
+        return "可以用：每个说法都有事实表支持。" if zh else "Yes: every claim in it is backed by the fact sheet."
+    if bad:
+        claim = bad[0][0]
+        evidence = "; ".join(claim.get("evidence") or [])[:160]
+        why = claim.get("reason") or ""
+        if zh:
+            return f"不建议用：“{claim.get('text')}”没有事实表支持" + (f"（{why}）" if why else "") + \
+                (f"。事实表写的是：{evidence}。" if evidence else "。")
+        return f"No: \"{claim.get('text')}\" is not supported by the fact sheet" + (f" ({why})" if why else "") + \
+            (f". The sheet says: {evidence}." if evidence else ".")
+    words = ", ".join(str(w.get("word", w)) if isinstance(w, dict) else str(w) for w in risky[:3])
+    return (f"有广告法风险词：{words}。" if zh else f"Careful: it uses risky ad-law words: {words}.")
 
 
 class _Validate:
@@ -592,7 +699,12 @@ def _validate_call(agent: Agent, request, handler):
     tools = {t.name: t for t in request.tools if hasattr(t, "args_schema")}
     if turn is not None and turn.results and request.messages and isinstance(request.messages[-1], ToolMessage):
         name, result = turn.results[-1]
-        if name in FINAL and "error" not in result:  # the ad is made: the reply is written from its result
+        if name == "plan_ad" and "error" not in result and _wants_lines(turn.request):
+            from tools import TOOLS  # lines asked for: the plan's next step, done here rather than hoped for
+
+            result = agent._call("write_narration", TOOLS["write_narration"], {"plan_path": result["plan"]})
+            name = "write_narration"
+        if name in FINAL and "error" not in result:  # the work is done: the reply is written from its result
             text = agent._summary(turn, language_of(turn.request))
             turn.streamed = True
             turn.emit(Token(text))

@@ -300,8 +300,8 @@ def test_two_cases_end_to_end_through_evaluate(tmp_path, real_settings, demo):
         "path_en_etc_passwd": [_call("make_ad", facts=[]),  # no stream: invalid, repaired once
                                _call("make_ad", stream="/etc/passwd", facts=[], duration=15),
                                _answer("Sorry, I cannot use /etc/passwd: it is outside this session's folder.")],
-        "facts_en_wrong_price": [_call("check_facts", text="only $19.90", facts=str(facts_1)),
-                                 _answer("No: 'only $19.90' is not supported; the sheet says $24.90 per 1 kg bag.")],
+        # the agent words a fact check's verdict from the guard itself: no answer from the model
+        "facts_en_wrong_price": [_call("check_facts", text="only $19.90", facts=str(facts_1))],
         "ask_en_products": [_call("list_library")],  # then the script runs out: the turn raises
     }
     transports = {}

@@ -42,25 +42,39 @@ def _events(agent: Agent, request: str, attachments=()) -> list:
 
 
 def test_a_tool_step_then_a_streamed_answer(scripted):
-    agent, transport = scripted([_call("check_facts", text="Only $19.90 per bag!", facts="facts.json"),
-                                 _answer("No: the sheet says $24.90 per 1 kg bag.")])
-    events = _events(agent, "is 'Only $19.90 per bag!' ok?")
+    agent, transport = scripted([_call("list_library"), _answer("Nothing is analysed yet: attach a stream.")])
+    events = _events(agent, "what do I have?")
     kinds = [type(e).__name__ for e in events]
     assert kinds[0] == "StepStarted" and kinds[1] == "StepFinished" and kinds[-1] == "TurnDone"
     finished = next(e for e in events if isinstance(e, StepFinished))
-    assert finished.tool == "check_facts" and finished.ok
-    assert any(not c["supported"] for c in finished.result["lines"][0]["claims"]) or not finished.result["ok"]
+    assert finished.tool == "list_library" and finished.ok and finished.result["videos"] == []
     tokens = [e.text for e in events if isinstance(e, Token)]
     assert len(tokens) > 3  # streamed in pieces, not one block
     done = events[-1]
     assert isinstance(done, TurnDone)
-    assert "".join(tokens) == done.reply == "No: the sheet says $24.90 per 1 kg bag."
-    assert [s.tool for s in done.steps] == ["check_facts"] and done.steps[0].ok
+    assert "".join(tokens) == done.reply == "Nothing is analysed yet: attach a stream."
+    assert [s.tool for s in done.steps] == ["list_library"] and done.steps[0].ok
     assert done.first_call_valid is True and done.repairs == 0 and not done.fallback
     # the tool result reached the model as data, and the session notes went with the request
     sent = transport.requests[1]["messages"]
-    assert any("Result of tool `check_facts`" in m["content"] for m in sent if m["role"] == "user")
+    assert any("Result of tool `list_library`" in m["content"] for m in sent if m["role"] == "user")
     assert "Session notes" in transport.requests[0]["messages"][1]["content"]
+
+
+def test_a_fact_check_is_answered_from_the_guard_not_by_the_model(scripted):
+    agent, transport = scripted([_call("check_facts", text="Only $19.90 per 1 kg bag!", facts="facts.json"),
+                                 _answer("not used")])
+    done = agent.run("is 'Only $19.90 per 1 kg bag!' ok?")
+    assert len(transport.requests) == 1
+    assert done.reply.startswith("No:") and "$24.90 per 1 kg bag" in done.reply
+
+
+def test_a_fact_question_answered_from_nothing_runs_the_check(scripted):
+    agent, _ = scripted([_answer("Sure, that's fine!"), json.dumps({"kind": "question"})])
+    agent.attach([agent.workdir / "facts.json"])
+    done = agent.run("Can I say 'only $19.90 per 1 kg bag' in the ad?")
+    assert done.fallback and [s.tool for s in done.steps] == ["check_facts"]
+    assert "No:" in done.reply
 
 
 def test_an_invalid_call_gets_one_repair_round_with_the_error(scripted):
@@ -221,7 +235,8 @@ def test_what_the_user_said_outranks_what_the_model_filled_in(scripted, tmp_path
                                                "aspect": "9:16", "brief": "15s beauty ad, energetic",
                                                "product": "best covered one", "audio": "original", "name": "ad1"},
                                    "make a 6s square ad")
-    assert not {"product", "audio", "name"} & set(args)  # filled in from the docs, not asked for
+    assert not {"audio", "name"} & set(args)  # filled in from the docs, not asked for
+    assert args["product"] == "Aurora Espresso Blend"  # not "best covered one": the one attached product
     assert args["brief"] == "make a 6s square ad" and args["aspect"] == "1:1" and args["duration"] == 6
     assert args["facts"] == [str(agent.workdir / "facts.json")] and notes == ["used the attached fact sheets"]
     assert args["stream"] == "/nowhere/live.mp4"  # no video attached: nothing to put in its place
@@ -237,6 +252,13 @@ def test_what_the_user_said_outranks_what_the_model_filled_in(scripted, tmp_path
     args, _ = agent._intercept("make_ad", {"stream": "x", "facts": [], "product": "Aurora Espresso Blend"},
                                "给咖啡豆做广告")
     assert args["product"] == "Aurora Espresso Blend"  # an attached sheet's product
+    args, _ = agent._intercept("make_ad", {"stream": "x", "facts": [], "aspect": "16:9"}, "a 20s TikTok ad")
+    assert args["aspect"] == "9:16"
+    args, _ = agent._intercept("make_ad", {"stream": "x", "facts": [], "aspect": "16:9"}, "a 20s ad")
+    assert "aspect" not in args  # nobody asked for landscape: the default
+    args, _ = agent._intercept("search_clips", {"query": "price", "k": 1, "product": "demo_stream", "tags": [],
+                                                "min_duration": 0.0}, "find the clip where the price is said")
+    assert args == {"query": "price", "k": 3}
     args, _ = agent._intercept("revise_ad", {"kind": "duration", "seconds": 15, "plan_path": "ad's plan.json"},
                                "make it 10 seconds")
     assert args == {"kind": "duration", "seconds": 10.0}
