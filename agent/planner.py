@@ -99,6 +99,12 @@ def for_model(tool: str, result: dict) -> str:
     return text if len(text) <= 1800 else text[:1800] + " ...(cut)"
 
 
+def _asks_when(request: str) -> bool:
+    """Whether a question asks for a moment of the stream (answered with times, by search_clips)."""
+    return bool(re.search(r"\bwhen\b|\bwhere\b|\bfind\b|which (?:part|moment|clip)|什么时候|哪里|哪段|哪个片段|找", request,
+                          re.I))
+
+
 def _wants_lines(request: str) -> bool:
     """Whether a request asks for the narration's lines (a script, copy, voice-over text)."""
     return bool(re.search(r"\blines?\b|script|narration|voice-?over text|\bcopy\b|文案|旁白|台词|解说词|配音稿", request,
@@ -310,6 +316,10 @@ class Agent:
         from tools.api import using_settings
 
         args, fixed = self._intercept(name, args, turn.request)
+        if name == "describe_video" and "query" in args:
+            from tools import TOOLS
+
+            name, fn = "search_clips", TOOLS["search_clips"]
         step = len(turn.steps) + 1
         turn.emit(StepStarted(step, name, dict(args)))
         t0 = time.perf_counter()
@@ -345,6 +355,8 @@ class Agent:
         fact sheet path that does not exist is replaced by the attached one (unless the request named
         that path itself: then the tool refuses or reports it as named). Returns the args and notes."""
         found = hints(request) if request else {}
+        if name == "describe_video" and _asks_when(request):
+            return {"query": request, "k": 3}, ["a 'when / where' question: searched the clips for the moment"]
         if name in ("revise_ad", "render_ad", "write_narration"):
             args = dict(args)
             plan = args.get("plan_path")
