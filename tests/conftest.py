@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from models.settings import Settings
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_LLM = "qwen2.5-coder-0.5b-instruct"
@@ -55,16 +55,10 @@ def real_settings() -> Settings:
     return Settings(llm_base_url=None)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def llm_server(real_settings):
     """`reelwright llm serve` with the 0.5B model on a free loopback port; yields the /v1 base URL."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "REELWRIGHT_HOME": str(real_settings.home)}
     env.pop("REELWRIGHT_LLM_BASE_URL", None)
     proc = subprocess.Popen([sys.executable, "-m", "cli", "llm", "serve", "--model", SMALL_LLM, "--port", str(port)],

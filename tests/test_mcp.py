@@ -18,6 +18,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+from tests.servers import free_port
 from tools import TOOLS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,16 +117,10 @@ def test_stdio_lists_the_tools_and_runs_them_in_the_workspace(workdir, tmp_path)
     assert not (workdir / "ad1").exists()  # nothing was made by the checks
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def http_server(workdir, tmp_path):
     """``reelwright mcp --port N`` as a subprocess; yields (url, log file); always stopped after."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "http.log"
     with log.open("w", encoding="utf-8") as out:
         proc = subprocess.Popen([sys.executable, "-m", "cli", "--home", _home(), "mcp", "--port", str(port),

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 # the README's screenshot is rewritten only on request (REELWRIGHT_SCREENSHOT=docs/studio.png); otherwise the
@@ -40,16 +41,10 @@ def _chromium() -> str:
     pytest.fail("no system Chromium: apt-get install chromium (make setup does)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def studio_url(tmp_path, real_settings):
     """`python -m cli app` on a free loopback port, with the test session's home."""
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "studio.log").open("w")
     env = {**os.environ, "REELWRIGHT_HOME": str(real_settings.home), "GRADIO_ANALYTICS_ENABLED": "False"}
     env.pop("GRADIO_TEMP_DIR", None)
