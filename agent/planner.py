@@ -393,8 +393,10 @@ class Agent:
             args.pop("product", None)
         if "aspect" in args and "aspect" not in found:
             args.pop("aspect")
-        if "audio" in args and not re.search(r"voice|narrat|original|speech|sound|audio|配音|原声|旁白|解说|声音",
-                                             low):
+        if _wants_lines(request) and not re.search(r"original|presenter's own|原声", low):
+            args["audio"] = "voiceover"  # lines asked for: they are a voice-over's
+        elif "audio" in args and not re.search(r"voice|narrat|original|speech|sound|audio|配音|原声|旁白|解说|声音",
+                                               low):
             args.pop("audio")
         if args.get("name") is not None and str(args["name"]).lower() not in low:
             args.pop("name")
@@ -513,9 +515,12 @@ class Agent:
             intent = self._intent(message)
             # an actionable request, or a question about the attached files answered from nothing
             fallback = intent.kind in ACTIONS or intent.kind == "question" and bool(
-                self.videos or self.fact_sheets and _quoted_text(message))
+                self.videos or self.fact_sheets and _quoted_text(message)) or bool(
+                self.fact_sheets and _quoted_text(message) and self.history.current is None)
         if fallback:
             intent = intent or self._intent(message)
+            if intent.kind == "revise" and self.history.current is None and self.fact_sheets and _quoted_text(message):
+                intent = Intent(kind="question")  # "can I say '...'": a fact check, not an edit of a missing ad
             reply = self._run_recipe(intent, message, turn, lang)
         elif not reply.strip():
             reply = self._summary(turn, lang)
@@ -612,8 +617,9 @@ class Agent:
                 return ("台词：" if zh else "The lines: ") + " / ".join(lines)
             return (f"已规划 {product} 的{what}。" if zh else f"Planned {what} for {product}.")
         if name == "describe_video":
-            products = ", ".join(s.get("product", "?") for s in result.get("products", result.get("segments", []))
-                                 if isinstance(s, dict)) or ", ".join(result.get("product_names", []) or [])
+            found = [s.get("product") for s in result.get("segments", []) if isinstance(s, dict)] + \
+                [p if isinstance(p, str) else (p or {}).get("product") for p in result.get("products", [])]
+            products = ", ".join(dict.fromkeys(p for p in found if isinstance(p, str) and p))
             return (f"这个视频里有：{products}。" if zh else f"This video sells: {products}.") if products else \
                 for_model(name, result)
         if name == "search_clips":
@@ -624,8 +630,8 @@ class Agent:
                 where = f"{_mmss(float(h.get('start', 0)))}-{_mmss(float(h.get('end', 0)))}"
                 said = (h.get("text") or h.get("speech") or "")[:100]
                 more = ", ".join(f"{_mmss(float(x.get('start', 0)))}-{_mmss(float(x.get('end', 0)))}" for x in hits[1:3])
-                if zh:
-                    return f"最相关的片段在 {where}" + (f"：“{said}”" if said else "") + (f"；其次是 {more}。" if more else "。")
+                if zh:  # the stream's words are quoted only in English replies (they are in its language)
+                    return f"最相关的片段在 {where}" + (f"；其次是 {more}。" if more else "。")
                 return f"The best match is at {where}" + (f': "{said}"' if said else "") + \
                     (f"; next: {more}." if more else ".")
             return "没有找到相关片段。" if zh else "No matching clip found."

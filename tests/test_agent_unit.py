@@ -262,3 +262,17 @@ def test_what_the_user_said_outranks_what_the_model_filled_in(scripted, tmp_path
     args, _ = agent._intercept("revise_ad", {"kind": "duration", "seconds": 15, "plan_path": "ad's plan.json"},
                                "make it 10 seconds")
     assert args == {"kind": "duration", "seconds": 10.0}
+
+
+def test_replies_written_from_results_say_what_the_tools_found(scripted):
+    from agent.planner import _Turn
+
+    agent, _ = scripted([])
+    turn = _Turn(emit=lambda e: None)
+    turn.results.append(("describe_video", {"segments": [{"product": None}, {"product": "Aurora Espresso Blend"},
+                                                         {"product": "Aurora Espresso Blend"}]}))
+    assert agent._summary(turn, "en") == "This video sells: Aurora Espresso Blend."
+    turn.results.append(("search_clips", {"result": [{"start": 106.2, "end": 111.0, "text": "Only $24.90 a bag"},
+                                                     {"start": 210.0, "end": 214.5, "text": "..."}]}))
+    assert agent._summary(turn, "en") == 'The best match is at 1:46-1:51: "Only $24.90 a bag"; next: 3:30-3:34.'
+    assert agent._summary(turn, "zh") == "最相关的片段在 1:46-1:51；其次是 3:30-3:34。"
