@@ -96,10 +96,9 @@ class TurnDone:
     language: str = "en"
 
     def as_dict(self) -> dict[str, Any]:
-        """The ``reelwright ask --json`` object."""
+        """The ``reelwright ask --json`` object: exactly reply, steps, files, fallback (the contract)."""
         return {"reply": self.reply, "steps": [s.as_dict() for s in self.steps], "files": self.files,
-                "fallback": self.fallback, "repairs": self.repairs, "first_call_valid": self.first_call_valid,
-                "intent": self.intent, "language": self.language}
+                "fallback": self.fallback}
 
 
 Event = StepStarted | StepProgress | StepFinished | Token | PlanChanged | TurnDone

@@ -55,6 +55,9 @@ def test_a_tool_step_then_a_streamed_answer(scripted):
     assert "".join(tokens) == done.reply == "Nothing is analysed yet: attach a stream."
     assert [s.tool for s in done.steps] == ["list_library"] and done.steps[0].ok
     assert done.first_call_valid is True and done.repairs == 0 and not done.fallback
+    ask = done.as_dict()  # `reelwright ask --json`: exactly these keys
+    assert set(ask) == {"reply", "steps", "files", "fallback"} and set(ask["steps"][0]) == {"tool", "args", "ok",
+                                                                                            "seconds"}
     # the tool result reached the model as data, and the session notes went with the request
     sent = transport.requests[1]["messages"]
     assert any("Result of tool `list_library`" in m["content"] for m in sent if m["role"] == "user")
