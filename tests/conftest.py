@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from models.settings import Settings
-from tests.servers import free_port
+from tests.servers import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_LLM = "qwen2.5-coder-0.5b-instruct"
@@ -77,11 +77,7 @@ def llm_server(real_settings):
         proc.kill()
         raise RuntimeError("llm serve did not come up in 120 s")
     yield url + "/v1"
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
 
 
 @pytest.fixture(params=["embedded", "remote"])

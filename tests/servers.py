@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 
-__all__ = ["free_port"]
+__all__ = ["free_port", "stop"]
 
 
 def free_port() -> int:
@@ -12,3 +13,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """Stop a server process: SIGTERM, then SIGKILL if it has not exited within ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)

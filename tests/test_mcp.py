@@ -18,7 +18,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from tests.servers import free_port
+from tests.servers import free_port, stop
 from tools import TOOLS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,12 +140,7 @@ def http_server(workdir, tmp_path):
                 time.sleep(0.2)
         yield f"http://127.0.0.1:{port}/mcp", log
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
+        stop(proc)
 
 
 def test_streamable_http_serves_the_same_tools(http_server, workdir):

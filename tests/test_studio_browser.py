@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port
+from tests.servers import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 # the README's screenshot is rewritten only on request (REELWRIGHT_SCREENSHOT=docs/studio.png); otherwise the
@@ -65,11 +65,7 @@ def studio_url(tmp_path, real_settings):
                 time.sleep(0.5)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
         tail = (tmp_path / "studio.log").read_text(errors="replace")[-4000:]
         print(f"--- reelwright app log (tail) ---\n{tail}")
