@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 
@@ -185,4 +184,3 @@ def test_a_product_not_in_the_stream_is_a_clear_error(home, demo, tmp_path):
     assert result.exit_code == 1
     assert "Moon Lamp" in result.output and "not sold" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out" / "ad.mp4").exists()
-    os.environ.pop("REELWRIGHT_HOME", None)

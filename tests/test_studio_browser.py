@@ -157,8 +157,8 @@ def test_studio_in_a_browser(studio_url, demo, tmp_path):
             assert abs(d2 - 10) <= 1.5, f"the revised ad lasts {d2:.2f} s, not about 10"
             assert "version 2" in page.inner_text("#chat") and "Version 2" in page.inner_text("#ad-summary")
             page.wait_for_timeout(1500)  # let the cover and plot of the new version load
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             shot = Path(SCREENSHOT) if SCREENSHOT else tmp_path / "studio.png"
+            shot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
 
