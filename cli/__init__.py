@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from cli import analyze, ask, guard, llm, make, mcp, models, search, studio, train
+from cli import analyze, ask, guard, llm, make, mcp, models, search, studio, template, train
 from cli import eval as eval_cmds
 from tools.core.errors import ReelwrightError
 
@@ -100,6 +100,7 @@ app.command("search")(search.search_cmd)
 app.command("guard")(guard.guard_cmd)
 app.command("app")(studio.app_cmd)
 app.command("mcp")(mcp.mcp_cmd)
+app.add_typer(template.group, name="template")
 app.add_typer(models.group, name="models")
 app.add_typer(llm.group, name="llm")
 app.add_typer(eval_cmds.group, name="eval")
