@@ -133,6 +133,33 @@ def _match_product(text: str, products: dict[str, list[str]]) -> str | None:
     return best if best is not None and words & _stems(" ".join(products[best])) else None
 
 
+# common e-commerce product words, Chinese -> the English stem a sheet's names would contain
+_CATEGORY_WORDS = {"咖啡": "(?:coffee|espresso|bean|blend|roast)", "耳机": "(?:earbud|earphone|headphone|headset)",
+                   "海报": "(?:poster|print)", "口红": "lip", "唇膏": "lip", "面霜": "cream", "精华": "serum",
+                   "面膜": "mask", "粉底": "foundation", "香水": "(?:perfume|fragrance)", "手机": "phone",
+                   "充电": "charg", "音箱": "speaker", "手表": "watch", "鞋": "(?:shoe|sneaker|boot)",
+                   "衣": "(?:shirt|dress|jacket|coat|wear)", "包": "(?:bag|backpack|purse)", "茶": "tea",
+                   "零食": "snack", "灯": "(?:lamp|light)", "杯": "(?:cup|mug|tumbler)", "锅": "(?:pan|pot|wok)",
+                   "洗发": "shampoo", "牙膏": "toothpaste", "键盘": "keyboard", "鼠标": "mouse", "相机": "camera"}
+
+
+def _asked_product(request: str, products: dict[str, list[str]]) -> str | None:
+    """A product a Chinese request names for the ad ("给蓝牙耳机做…", "为…做") that no attached sheet
+    has: passed on as named, so the tool says it is not in the stream instead of the model
+    choosing an attached product for it."""
+    m = re.search(r"[给为]([^做，。,.\s]{2,12})做", request)
+    if m is None or _match_product(m.group(1), products) is not None:
+        return None
+    named = m.group(1)
+    # an English sheet for a Chinese request: only a known category word can tell "咖啡豆" (the
+    # espresso) from "蓝牙耳机" (not sold); an unknown word is left to the model
+    words = [en for zh, en in _CATEGORY_WORDS.items() if zh in named]
+    if not words:
+        return None
+    sheets = " ".join(n for names in products.values() for n in names).lower()
+    return named if not any(re.search(rf"\b{w}", sheets) for w in words) else None
+
+
 def _names_another(request: str, products: dict[str, list[str]]) -> bool:
     """Whether the request seems to name a product other than the attached ones (e.g. "earbuds")."""
     return bool(re.search(r"\bfor (?:the |our |my )?([a-z][a-z -]{2,40})", request.lower())) and \
@@ -422,6 +449,8 @@ class Agent:
         in the stream), unless it is copied from the docs; the only attached product when the
         request names none."""
         given = str(product).strip() if isinstance(product, str) and product.strip() else None
+        if asked := _asked_product(request, self.products):
+            return asked
         for text in (given, request):
             if text and (hit := _match_product(text, self.products)):
                 return hit
@@ -617,7 +646,8 @@ class Agent:
                 return ("台词：" if zh else "The lines: ") + " / ".join(lines)
             return (f"已规划 {product} 的{what}。" if zh else f"Planned {what} for {product}.")
         if name == "describe_video":
-            found = [s.get("product") for s in result.get("segments", []) if isinstance(s, dict)] + \
+            found = [s.get("product") or s.get("introduced_as") for s in result.get("segments", [])
+                     if isinstance(s, dict)] + \
                 [p if isinstance(p, str) else (p or {}).get("product") for p in result.get("products", [])]
             products = ", ".join(dict.fromkeys(p for p in found if isinstance(p, str) and p))
             return (f"这个视频里有：{products}。" if zh else f"This video sells: {products}.") if products else \
@@ -657,6 +687,10 @@ def _zh_error(error: str) -> str:
     return error
 
 
+_ZH_ROLES = {"price": "价格", "original": "原价", "discount": "折扣", "offer": "优惠", "threshold": "门槛",
+             "share": "比例"}
+
+
 def _facts_reply(result: dict, zh: bool) -> str:
     """check_facts' verdict in a sentence: supported, or the first unsupported claim with what the sheet says."""
     bad = [(c, line) for line in result.get("lines", []) for c in line.get("claims", []) if not c.get("supported")]
@@ -664,12 +698,18 @@ def _facts_reply(result: dict, zh: bool) -> str:
     if not bad and not risky:
         return "可以用：每个说法都有事实表支持。" if zh else "Yes: every claim in it is backed by the fact sheet."
     if bad:
-        claim = bad[0][0]
+        claim, line = bad[0]
         evidence = "; ".join(claim.get("evidence") or [])[:160]
         why = claim.get("reason") or ""
-        if zh:
-            return f"不建议用：“{claim.get('text')}”没有事实表支持" + (f"（{why}）" if why else "") + \
-                (f"。事实表写的是：{evidence}。" if evidence else "。")
+        if zh:  # the guard's reasons are English: say them from the typed quantity instead
+            q = next((q for q in line.get("quantities", []) if not q.get("supported")), None)
+            if q is not None:
+                evidence = "; ".join(q.get("evidence") or [])[:160] or evidence
+                role = _ZH_ROLES.get(str(q.get("role") or ""), "数字")
+                return f"不建议用：“{claim.get('text')}”里的{role} {q.get('text')} 事实表不支持" + \
+                    (f"，事实表写的是：{evidence}。" if evidence else "。")
+            return f"不建议用：“{claim.get('text')}”没有事实表支持" + \
+                (f"，事实表写的是：{evidence}。" if evidence else "。")
         return f"No: \"{claim.get('text')}\" is not supported by the fact sheet" + (f" ({why})" if why else "") + \
             (f". The sheet says: {evidence}." if evidence else ".")
     words = ", ".join(str(w.get("word", w)) if isinstance(w, dict) else str(w) for w in risky[:3])

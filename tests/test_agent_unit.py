@@ -255,6 +255,9 @@ def test_what_the_user_said_outranks_what_the_model_filled_in(scripted, tmp_path
     args, _ = agent._intercept("make_ad", {"stream": "x", "facts": [], "product": "Aurora Espresso Blend"},
                                "给咖啡豆做广告")
     assert args["product"] == "Aurora Espresso Blend"  # an attached sheet's product
+    args, _ = agent._intercept("make_ad", {"stream": "x", "facts": [], "product": "Aurora Espresso Blend"},
+                               "用这个直播给蓝牙耳机做一个15秒的广告")
+    assert args["product"] == "蓝牙耳机"  # named, sold by no sheet: passed on for the tool to refuse
     args, _ = agent._intercept("make_ad", {"stream": "x", "facts": [], "aspect": "16:9"}, "a 20s TikTok ad")
     assert args["aspect"] == "9:16"
     args, _ = agent._intercept("make_ad", {"stream": "x", "facts": [], "aspect": "16:9"}, "a 20s ad")
@@ -273,9 +276,18 @@ def test_replies_written_from_results_say_what_the_tools_found(scripted):
     agent, _ = scripted([])
     turn = _Turn(emit=lambda e: None)
     turn.results.append(("describe_video", {"segments": [{"product": None}, {"product": "Aurora Espresso Blend"},
-                                                         {"product": "Aurora Espresso Blend"}]}))
-    assert agent._summary(turn, "en") == "This video sells: Aurora Espresso Blend."
+                                                         {"product": "Aurora Espresso Blend"},
+                                                         {"product": None, "introduced_as": "Deep Field posters"}]}))
+    assert agent._summary(turn, "en") == "This video sells: Aurora Espresso Blend, Deep Field posters."
     turn.results.append(("search_clips", {"result": [{"start": 106.2, "end": 111.0, "text": "Only $24.90 a bag"},
                                                      {"start": 210.0, "end": 214.5, "text": "..."}]}))
     assert agent._summary(turn, "en") == 'The best match is at 1:46-1:51: "Only $24.90 a bag"; next: 3:30-3:34.'
     assert agent._summary(turn, "zh") == "最相关的片段在 1:46-1:51；其次是 3:30-3:34。"
+
+
+def test_a_chinese_fact_check_reply_says_the_reason_in_chinese(scripted):
+    agent, _ = scripted([_call("check_facts", text="only $19.90 per bag", facts="facts.json")])
+    done = agent.run("这句文案可以用吗：'only $19.90 per bag'")
+    assert done.reply.startswith("不建议用") and "价格 $19.90" in done.reply and "$24.90 per 1 kg bag" in done.reply
+    assert "no price" not in done.reply  # the guard's English reason is not pasted into a Chinese reply
+

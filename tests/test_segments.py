@@ -62,3 +62,17 @@ def test_a_long_stream_gets_segments_of_three_to_ten_minutes():
     assert all(lengths[i] <= 600.0 + 1 for i in range(len(lengths)))
     no_facts = find_segments(items, 3600.0, embed=None)
     assert all(170.0 <= s.end - s.start <= 610.0 for s in no_facts)
+
+
+def test_a_product_is_found_where_the_presenter_introduces_it():
+    from tools.analysis.segments import introduced_product
+
+    said = ["Now, product number two, and this one is for the Space Fans.",
+            "This is the Deep Field Space Poster set, three big prints in one set.",
+            "First up is the Aurora Espresso Blend, our best-selling coffee beans."]
+    assert introduced_product(said) == "Deep Field Space Poster set"
+    assert introduced_product(said[2:]) == "Aurora Espresso Blend"
+    assert introduced_product(["This is it for tonight.", "Here is the deal.", "this is crazy"]) is None
+    assert introduced_product(["今天给大家介绍一下这款保湿面霜，非常好用"]) == "保湿面霜"
+    assert introduced_product(["这款口红真的很显白"]) == "口红"
+

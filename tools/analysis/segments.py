@@ -24,6 +24,7 @@ one is there.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ import numpy as np
 from tools.core.schema import ProductFacts, Segment, Sentence, Shot
 from tools.core.text import letters as _letters
 
-__all__ = ["SegmentParams", "Item", "items_from_sentences", "partition", "product_evidence", "viterbi",
+__all__ = ["introduced_product", "SegmentParams", "Item", "items_from_sentences", "partition", "product_evidence", "viterbi",
            "find_segments", "product_at", "VERSION"]
 
 VERSION = "1"
@@ -326,3 +327,27 @@ def _title(items: Sequence[Item], x: np.ndarray) -> str:
     centre = x.mean(axis=0)
     best = items[int(np.argmax(x @ centre))].text or texts[0]
     return best if len(best) <= 60 else best[:57].rstrip() + "..."
+
+
+# how a presenter introduces a product: "first up is the Aurora Espresso Blend", "this is the Deep
+# Field Space Poster set", "introducing ...", "这款…", "给大家介绍一下…"
+_INTRO_EN = re.compile(r"\b(?i:this is|here is|here's|first up is|next up is|next is|up next is|introducing|meet|"
+                       r"product number \w+ is)\s+(?i:the |our |a |an |my )?"
+                       r"((?:[A-Z0-9][\w'&-]*\s+){0,5}[A-Z0-9][\w'&-]*(?:\s+[a-z]{2,12}(?=\s*[,.!?;:]|$))?)")
+_INTRO_ZH = re.compile(r"(?:给大家介绍一下|给大家介绍|今天推荐|这款|这一款|第[一二三四五六七八九十\d]+个产品是?)"
+                       r"([\u4e00-\u9fffA-Za-z0-9]{2,14}?)(?=[，。！？、,.!?\s]|$|它|是|的|真的|非常|特别)")
+
+
+def introduced_product(texts: Sequence[str]) -> str | None:
+    """The product a stretch of speech introduces by name, as said (the first introduction), or None.
+
+    For segments no fact sheet names: "what does this stream sell" can still be answered."""
+    for text in texts:
+        m = _INTRO_EN.search(text)
+        if m and len(m.group(1)) >= 3:
+            return m.group(1).strip()
+        m = _INTRO_ZH.search(text)
+        if m:
+            return re.sub(r"^(?:这款|这一款|这个|一款)", "", m.group(1)) or None
+    return None
+

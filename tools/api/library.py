@@ -58,19 +58,31 @@ def analyze_video(path: str, facts: list[str] | None = None) -> dict:
     return {**_summary(report.analysis, report.highlights), "files": [], "notes": [note]}
 
 
+def _segment(seg, sentences) -> dict:
+    """A product segment; one no fact sheet names gets the product as the presenter introduces it."""
+    from tools.analysis.segments import introduced_product
+
+    out = {"start": round(seg.start, 1), "end": round(seg.end, 1), "product": seg.product}
+    if seg.product is None:
+        said = introduced_product([x.text for x in sentences if seg.start <= x.start < seg.end])
+        if said:
+            out["introduced_as"] = said
+    return out
+
+
 def _summary(a, highlights: list[dict]) -> dict:
     best = sorted(highlights, key=lambda h: -h["score"])[:5]
     return {"video_id": a.video.id, "duration": round(a.video.duration, 1), "language": a.language,
             "sentences": len(a.sentences), "shots": len(a.shots), "scenes": len(a.scenes), "clips": len(a.clips),
-            "segments": [{"start": round(s.start, 1), "end": round(s.end, 1), "product": s.product}
-                         for s in a.segments],
+            "segments": [_segment(s, a.sentences) for s in a.segments],
             "best_shots": [{"start": round(a.shots[h["shot"]].start, 2), "end": round(a.shots[h["shot"]].end, 2),
                             "highlight": h["score"]} for h in best]}
 
 
 @as_result
 def describe_video(path: str) -> dict:
-    """What the catalog already knows about a video: segments by product, counts, best shots.
+    """What the catalog already knows about a video: segments by product (a product no fact sheet
+    names: as the presenter introduced it), counts, best shots.
 
     Args:
         path: the video file (analysed before with analyze_video).
