@@ -29,7 +29,9 @@ def test_brief_and_flags_make_the_spec():
     s = spec_from_brief("2 minute square ad for the Deep Field poster set, calm, voice-over", products=PRODUCTS)
     assert (s.duration, s.aspect, s.product, s.audio, s.tone) == (120.0, "1:1", PRODUCTS[1], "voiceover", "calm")
     s = spec_from_brief("做一个30秒的美妆广告，横屏，不要音乐")
-    assert (s.duration, s.aspect, s.industry, s.language, s.music) == (30.0, "16:9", "beauty", "zh", False)
+    assert (s.duration, s.aspect, s.industry, s.language, s.music) == (30.0, "16:9", "beauty", None, False)
+    assert spec_from_brief("用中文配音做一个15秒广告").language == "zh"  # asked for; else the stream's language
+    assert spec_from_brief("make an English ad").language == "en"
     s = spec_from_brief("15s ad", products=PRODUCTS, duration=45, aspect="1:1", product="aurora espresso")
     assert (s.duration, s.aspect, s.product, s.size) == (45, "1:1", PRODUCTS[0], (1080, 1080))
     with pytest.raises(SpecError, match="outside 6 s - 5 min"):

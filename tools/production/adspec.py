@@ -112,8 +112,12 @@ def spec_from_brief(brief: str = "", products: Sequence[str] = (), **flags) -> A
         found["audio"] = "both" if found.get("audio") == "voiceover" else "original"
     if re.search(r"no music|without music|无音乐|不要音乐", text, re.I):
         found["music"] = False
-    if re.search(r"[\u4e00-\u9fff]", text):
+    # the ad speaks the stream's language (its audience's) unless the brief asks for another: a
+    # seller may write Chinese about an English stream
+    if re.search(r"中文|汉语|普通话|国语|\bin (?:chinese|mandarin)\b|\bchinese (?:ad|voice|narration|lines)", text, re.I):
         found["language"] = "zh"
+    elif re.search(r"英文|英语|\bin english\b|\benglish (?:ad|voice|narration|lines)", text, re.I):
+        found["language"] = "en"
     if (p := _named_product(text, products)) is not None:
         found["product"] = p
     found.update({k: v for k, v in flags.items() if v is not None})
