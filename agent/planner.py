@@ -762,6 +762,12 @@ def _validate_call(agent: Agent, request, handler):
 
             result = agent._call("write_narration", TOOLS["write_narration"], {"plan_path": result["plan"]})
             name = "write_narration"
+        failed = [(n, r.get("error")) for n, r in turn.results[-2:] if "error" in r]
+        if len(failed) == 2 and failed[0] == failed[1]:  # the same call failed twice the same way: say so, stop
+            text = agent._summary(turn, language_of(turn.request))
+            turn.streamed = True
+            turn.emit(Token(text))
+            return AIMessage(content=text)
         if name in FINAL and "error" not in result:  # the work is done: the reply is written from its result
             text = agent._summary(turn, language_of(turn.request))
             turn.streamed = True

@@ -129,6 +129,14 @@ def test_paths_outside_the_workspace_come_back_refused(scripted):
     assert events[-1].steps[0].ok is False and events[-1].files == []
 
 
+def test_a_call_that_fails_twice_the_same_way_ends_the_turn(scripted):
+    call = _call("describe_video", path="/etc/passwd")
+    agent, transport = scripted([call, call, call, _answer("never reached")])
+    done = agent.run("describe /etc/passwd")
+    assert [s.ok for s in done.steps] == [False, False]  # not a third time
+    assert len(transport.requests) == 2 and "refused" in done.reply
+
+
 def test_chinese_requests_are_told_to_answer_in_chinese(scripted):
     agent, transport = scripted([_answer("你好，请上传直播视频。"), json.dumps({"kind": "other"})])
     done = agent.run("你能做什么？")

@@ -169,7 +169,7 @@ def _lengthen(text: str, lo: int, hi: int, unit: Unit, fillers: list[str], langu
 
 def fit_length(text: str, budget: tuple[int, int], unit: Unit, fillers: list[str] | None = None,
                language: str = "zh", keep: list[str] | None = None, append_min: int = 0,
-               stretch: float = 1.0) -> str:
+               stretch: float = 1.0, append_keep: bool = True) -> str:
     """``text`` made to fit ``budget`` (min, max) in ``unit``.
 
     Args:
@@ -181,13 +181,15 @@ def fit_length(text: str, budget: tuple[int, int], unit: Unit, fillers: list[str
             patched with it.
         stretch: a line too long for the budget may keep whole clauses up to this many
             times the maximum rather than be cut inside a clause (1.0: never over).
+        append_keep: add a ``keep`` phrase the line left out (False: ``keep`` only guides
+            trimming; the 'sentences' narrator never tacks a fact onto a line).
     """
     lo, hi = budget
     keep = [k for k in (keep or []) if k]
     text = _finish(clean_line(text), unit) if text else ""
     if text_length(text, unit) > hi:
         text = _shorten(text, lo, hi, unit, keep, stretch)
-    if keep and not any(mentions(k, text, unit) for k in keep):
+    if append_keep and keep and not any(mentions(k, text, unit) for k in keep):
         sep = "，" if unit == "chars" else ", "
         for k in (k for k in keep if unit == "words" or len(k) >= append_min):
             cand = _finish((text.rstrip("。！？.!?") + sep + k) if text else k, unit)

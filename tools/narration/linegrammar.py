@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["LineGrammar", "line_grammar", "FREE_CHAR"]
+__all__ = ["LineGrammar", "line_grammar", "sentence_grammar", "FREE_CHAR"]
 
 # the model's own words: Chinese characters, Latin letters (BB霜) and clause marks; no digits,
 # percent or currency signs, and none of the emoji, "#" tags and stray symbols the 1.5B adds
@@ -52,7 +52,7 @@ class LineGrammar:
             if found < 0:  # not the grammar's output (a server that ignored it): leave it to fit_length
                 return text
             start = found + len(fact)
-        body = text[:-1] if text[-1] in _END_MARKS else text
+        body = text[:-1] if text[-1] in _END_MARKS + "？" else text
         tail = body[start:]
         if len(tail) < self.tail_cap:
             return text
@@ -84,5 +84,35 @@ def line_grammar(facts: list[str], budget: tuple[int, int]) -> LineGrammar:
     for i, fact in enumerate(kept):
         parts.append(_literal(fact))
         parts.append(f"c{{0,{room}}}" if i == len(kept) - 1 else f"c{{1,{room}}}")
+    rules.insert(0, "root ::= " + " ".join(parts) + " end")
+    return LineGrammar("\n".join(rules) + "\n", kept, room)
+
+
+_SENTENCE_END = "[。！？]"
+
+
+def sentence_grammar(facts: list[str], budget: tuple[int, int], lead: int = 2) -> LineGrammar:
+    """The grammar of the 'sentences' narrator (issue 25): like :func:`line_grammar` (the facts
+    verbatim and in order, no digits, currency, emoji or symbols of the model's own, one
+    sentence end, which may be a question mark), but the line never opens on a bare fact (at
+    least ``lead`` characters of the model's own words first), two facts are linked by at least
+    two of its words (not a comma alone), and the words after the last fact may run until
+    the line reaches its minimum, assuming a lead-in of about 10 characters.
+    """
+    lo, hi = budget
+    kept = [f for f in dict.fromkeys(f.strip() for f in facts) if f and not re.search(r"[\n\r]", f)]
+    while kept and sum(map(len, kept)) + (lead + 2) * len(kept) + 2 > hi:
+        kept.pop()
+    rules = [f"c ::= {FREE_CHAR}", f"end ::= {_SENTENCE_END}"]
+    if not kept:
+        cap = hi + 6
+        rules.insert(0, f"root ::= c{{{max(1, lo - 1)},{cap}}} end")
+        return LineGrammar("\n".join(rules) + "\n", [], cap)
+    room = max(lead + 2, hi - sum(map(len, kept)) - 1)
+    tail_min = max(0, min(room - 1, lo - sum(map(len, kept)) - 1 - 10))
+    parts = [f"c{{{lead},{room}}}"]
+    for i, fact in enumerate(kept):
+        parts.append(_literal(fact))
+        parts.append(f"c{{{tail_min},{room}}}" if i == len(kept) - 1 else f"c{{2,{room}}}")
     rules.insert(0, "root ::= " + " ".join(parts) + " end")
     return LineGrammar("\n".join(rules) + "\n", kept, room)

@@ -54,6 +54,7 @@ from tools.narration.factplan import FactPlanModel, padding_order, plan_applies,
 from tools.narration.lengthfit import clean_line, clipped, fit_length, mentions
 from tools.narration.linegrammar import LineGrammar, line_grammar
 from tools.narration.linescore import LineScorer, SlotContext
+from tools.narration.listlines import sheet_phrases
 from tools.narration.names import short_name, untagged
 from tools.narration.storyline import Slot, Storyline, text_length
 
@@ -247,6 +248,7 @@ class _Job:
     candidates: int = 1
     stretch: float = 1.0
     reserved: set[str] = field(default_factory=set)  # the fact phrases planned for some slot
+    sheet_phrases: list[str] = field(default_factory=list)  # every phrase of the sheet (list-line checks)
 
 
 def _label_text(labels: list[str], lang: str) -> str:
@@ -495,7 +497,8 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
             max_retries: int = 1, fact_model: FactPlanModel | None = None,
             facts_by: Literal["plan", "label"] = "plan", constrained: bool | None = None,
             scorer: LineScorer | None = None, candidates: int | None = None, stretch: float = 1.0,
-            on_slot: Callable[[SlotNarration], None] | None = None) -> Narration:
+            on_slot: Callable[[SlotNarration], None] | None = None,
+            narrator: Literal["sentences", "facts-v1"] = "sentences") -> Narration:
     """Write one grounded narration per slot of ``storyline`` for the product in ``facts``.
 
     Args:
@@ -521,6 +524,10 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
         stretch: a line may keep whole clauses up to this many times its budget's maximum
             rather than be cut inside a clause (a voice-over can speak a little faster).
         on_slot: called with each finished slot (progress).
+        narrator: "sentences" (issue 25: lines a presenter would say, selling points woven into
+            one sentence, the ad's memory across slots; ``tools.narration.sentences``) or
+            "facts-v1" (the previous narrator: the fact draft rewritten, padded with fact
+            phrases; kept as a baseline). ``facts_by`` and ``mode="ad"`` apply to "facts-v1".
     """
     start = time.perf_counter()
     clean, dropped = sanitize_facts(facts.facts)
@@ -531,6 +538,9 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
                and storyline.language == "zh", scorer=scorer,
                candidates=max(1, candidates if candidates is not None else (2 if scorer is not None else 1)),
                stretch=stretch)
+    job.sheet_phrases = sheet_phrases(clean)
+    if narrator == "sentences" and mode == "slot":
+        return _narrate_sentences(job, start, dropped, on_slot)
     if facts_by == "label":
         assignments = assign_facts(storyline, clean)
     else:
@@ -559,3 +569,24 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
     return Narration(product=facts.product, language=storyline.language, slots=results, storyline=storyline.source,
                      model=getattr(llm, "model_name", ""), seconds=round(time.perf_counter() - start, 2),
                      dropped_facts=dropped)
+
+
+def _narrate_sentences(job: _Job, start: float, dropped: list[str],
+                       on_slot: Callable[[SlotNarration], None] | None) -> Narration:
+    """The 'sentences' narrator (``tools.narration.sentences``; imported here, it builds on this module)."""
+    from tools.narration.sellingpoints import plan_ad, selling_points
+    from tools.narration.sentences import AdMemory, narrate_voice_slot
+
+    points = selling_points(job.clean_facts)
+    assignments = plan_ad(job.storyline, points, job.facts.product, model=job.fact_model)
+    job.reserved = {p for picks in assignments for p in picks}
+    memory = AdMemory()
+    results: list[SlotNarration] = []
+    for slot, assigned in zip(job.storyline.slots, assignments, strict=True):
+        res = narrate_voice_slot(job, slot, assigned, memory)
+        results.append(res)
+        if on_slot:
+            on_slot(res)
+    return Narration(product=job.facts.product, language=job.storyline.language, slots=results,
+                     storyline=job.storyline.source, model=getattr(job.llm, "model_name", ""),
+                     seconds=round(time.perf_counter() - start, 2), dropped_facts=dropped)

@@ -209,8 +209,9 @@ def render_timeline(p: Planned, variant: Plan, tl: Timeline, out_dir: Path, suff
 
     say(f"rendering ad{suffix}.mp4 ({p.spec.size[0]}x{p.spec.size[1]}, {p.spec.duration:g} s)")
     ass = write_ass(tl.cues, out_dir / f"ad{suffix}.ass", tl.width, tl.height, title=tl.title,
-                    title_until=min(2.5, tl.items[0].end) if tl.title else 0.0)
-    video = render(tl, out_dir / f"ad{suffix}.mp4", ass, preset="ultrafast" if draft else "superfast")
+                    title_until=min(2.5, tl.items[0].end) if tl.title else 0.0, look=tl.subtitle_look)
+    video = render(tl, out_dir / f"ad{suffix}.mp4", ass if tl.burn_subtitles else None,
+                   preset="ultrafast" if draft else "superfast")
     files = {"ad": video, "srt": write_srt(tl.cues, out_dir / f"ad{suffix}.srt"), "ass": ass,
              "otio": write_otio(tl, out_dir / f"ad{suffix}.otio", name=f"{p.title} ad{suffix}")}
     if cover_suffix is not None:

@@ -3,9 +3,10 @@
 One filtergraph does everything: each item is read straight from the source at its in
 point (input seeking), framed by a crop that follows the subject (:mod:`tools.production.reframe`: a smoothed, speed-limited
 track within each source shot, a jump at the source's own cuts), scaled to the output size,
-joined by cuts, crossfades or slides (``xfade``); subtitles and the title are burned
-from the ASS file (libass, Noto Sans CJK); a price / promo sticker is drawn during the
-call to buy. Audio: the presenter's words (up to the last chosen word, then silence),
+joined by cuts, crossfades, fades through black or slides (``xfade``); subtitles and the
+title are burned from the ASS file (libass, Noto Sans CJK); a price / promo sticker is drawn
+during the call to buy, and a template's text boxes (``Timeline.overlays``) where and when
+it places them. Audio: the presenter's words (up to the last chosen word, then silence),
 or the voice-over files placed at their slots, or both (the original quietened under
 the voice); a music bed, ducked under speech (sidechain compression); loudness
 normalised to EBU R128 -14 LUFS (social video; measured after the pass and corrected when
@@ -114,16 +115,44 @@ def _ffmpeg_into(out: Path, cmd: Callable[[Path], list[str]], what: str, *, tag:
 
 
 def _xfade_name(kind: str) -> str:
-    return {"crossfade": "fade", "slide": "slideleft"}.get(kind, "fade")
+    """ffmpeg's xfade transition for a timeline's kind: a crossfade (dissolve), a fade through
+    black, or a slide."""
+    return {"crossfade": "fade", "dissolve": "fade", "fade": "fadeblack", "slide": "slideleft"}.get(kind, "fade")
+
+
+def _ffmpeg_colour(rgb: str | None, alpha: float = 1.0) -> str:
+    """``#rrggbb`` as an ffmpeg colour with an alpha (``0xRRGGBBAA``); a bad value is white."""
+    h = (rgb or "").lstrip("#")
+    h = h if re.fullmatch(r"[0-9a-fA-F]{6}", h) else "ffffff"
+    return f"0x{h.lower()}{round(alpha * 255):02x}"
+
+
+def _overlay_filters(tl: Timeline, files: list[str]) -> list[str]:
+    """drawtext filters for ``tl.overlays`` (``files``: each box's text file, as ffmpeg reaches it):
+    the text centred in its box, shown from its start to its end."""
+    out = []
+    for box, name in zip(tl.overlays, files, strict=True):
+        size = max(8, round(box.size * tl.height))
+        x0, y0 = box.x * tl.width, box.y * tl.height
+        bw, bh = box.w * tl.width, box.h * tl.height
+        back = (f":box=1:boxcolor={_ffmpeg_colour(box.background, 0.85)}:boxborderw={max(2, size // 4)}"
+                if box.background else ":borderw=2:bordercolor=0x000000a0")
+        out.append(f"drawtext=fontfile={filter_value(FONT_FILE)}:textfile={filter_value(name)}:expansion=none:"
+                   f"fontsize={size}:fontcolor={_ffmpeg_colour(box.color)}{back}:"
+                   f"x={x0:.1f}+({bw:.1f}-tw)/2:y={y0:.1f}+({bh:.1f}-th)/2:"
+                   f"enable='between(t,{box.start:.3f},{box.end:.3f})'")
+    return out
 
 
 def ffmpeg_command(tl: Timeline, out: str | Path, ass: str | Path | None = None,
-                   sticker_file: str | Path | None = None, preset: str = "superfast", crf: int = 21) -> list[str]:
+                   sticker_file: str | Path | None = None, preset: str = "superfast", crf: int = 21,
+                   overlay_files: list[str | Path] = ()) -> list[str]:
     """The ffmpeg command line that renders ``tl`` (run it with the output dir as working dir).
 
     ``ass`` and ``sticker_file`` (a UTF-8 file holding the sticker's text, drawn as written: no
     ``%{...}`` expansion) are paths as ``out`` is (both relative to the same folder, or absolute);
-    their names are escaped for the filtergraph, so any name works."""
+    their names are escaped for the filtergraph, so any name works. ``overlay_files``: the text
+    of each of ``tl.overlays``, the same way."""
     folder = Path(out).parent
     args = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-nostdin"]
     n = len(tl.items)
@@ -166,6 +195,8 @@ def ffmpeg_command(tl: Timeline, out: str | Path, ass: str | Path | None = None,
                     f"expansion=none:fontsize={size}:fontcolor=white:"
                     f"box=1:boxcolor=0xE0302Ecc:boxborderw={size // 2}:line_spacing={size // 4}:x=(w-tw)/2:y=h*0.3:"
                     f"enable='gte(t,{tl.sticker_from:.2f})'")
+    if tl.overlays and len(overlay_files) == len(tl.overlays):
+        post += _overlay_filters(tl, [_beside(p, folder) for p in overlay_files])
     post.append(f"trim=duration={tl.duration:.3f},setpts=PTS-STARTPTS")
     f.append(f"[{video}]{','.join(post)}[vout]")
 
@@ -254,9 +285,10 @@ def render(tl: Timeline, out: str | Path, ass: str | Path | None = None, threads
     sticker_file = None
     if tl.sticker.strip():
         sticker_file = _write_text_beside(out, "sticker", _wrap(tl.sticker, 12 if tl.language == "zh" else 22))
+    boxes = [_write_text_beside(out, f"text{k}", box.text) for k, box in enumerate(tl.overlays)]
 
     def command(tmp: Path) -> list[str]:
-        cmd = ffmpeg_command(tl, tmp, ass, sticker_file, preset=preset)
+        cmd = ffmpeg_command(tl, tmp, ass, sticker_file, preset=preset, overlay_files=boxes)
         if threads:
             at = cmd.index("-filter_complex")
             cmd[at:at] = ["-filter_complex_threads", str(threads)]
@@ -265,8 +297,9 @@ def render(tl: Timeline, out: str | Path, ass: str | Path | None = None, threads
     try:
         _ffmpeg_into(out, command, f"rendering {out.name}", cwd=out.parent, tail=800, then=_fix_loudness)
     finally:
-        if sticker_file:
-            sticker_file.unlink(missing_ok=True)
+        for f in [sticker_file, *boxes]:
+            if f:
+                f.unlink(missing_ok=True)
     return out
 
 

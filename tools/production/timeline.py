@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tools.core.files import write_atomic
 
-__all__ = ["Cue", "Crop", "Item", "Timeline", "write_srt", "write_ass", "write_otio", "split_cues", "plain_text",
+__all__ = ["Cue", "Crop", "Item", "TextBox", "SubtitleLook", "Timeline", "write_srt", "write_ass", "write_otio", "split_cues", "plain_text",
            "ass_escape", "FONT_FILE", "FONT_NAME"]
 
 FONT_FILE = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"  # Debian fonts-noto-cjk
@@ -73,6 +73,37 @@ class Item:
 
 
 @dataclass
+class TextBox:
+    """Text drawn on the picture (a price or promotion box, a title...) outside the subtitles:
+    its box as fractions of the frame (left, top, width, height; the text is centred in it), the font
+    size as a fraction of the frame height, colours ``#rrggbb`` (``background`` None: no box behind), and when (ad time)."""
+
+    text: str
+    x: float
+    y: float
+    w: float
+    h: float
+    size: float
+    color: str = "#ffffff"
+    background: str | None = None
+    start: float = 0.0
+    end: float = 0.0
+    role: str = "other"
+
+
+@dataclass
+class SubtitleLook:
+    """How the subtitles look: vertical centre and text height as fractions of the frame height,
+    colours ``#rrggbb`` (``outline`` None: none) and the outline width as a fraction of the height."""
+
+    position: float = 0.85
+    size: float = 0.05
+    color: str = "#ffffff"
+    outline: str | None = "#000000"
+    outline_width: float = 0.004
+
+
+@dataclass
 class Timeline:
     width: int
     height: int
@@ -88,6 +119,9 @@ class Timeline:
     sticker_from: float = 0.0
     title: str = ""
     language: str = "en"
+    overlays: list[TextBox] = field(default_factory=list)  # text boxes drawn on the picture (a template's layout)
+    subtitle_look: SubtitleLook | None = None  # None: the default look (white, black outline, lower third)
+    burn_subtitles: bool = True  # False: subtitles written as files only, not drawn on the picture
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -186,19 +220,34 @@ def _ass_ts(t: float) -> str:
     return f"{h}:{m:02d}:{s:02d}.{cs:02d}"
 
 
+def _ass_colour(rgb: str | None, alpha: int = 0) -> str:
+    """``#rrggbb`` as an ASS colour ``&HAABBGGRR``."""
+    h = (rgb or "#000000").lstrip("#")
+    h = h if re.fullmatch(r"[0-9a-fA-F]{6}", h) else "000000"
+    return f"&H{alpha:02X}{h[4:6]}{h[2:4]}{h[0:2]}".upper()
+
+
 def write_ass(cues: list[Cue], path: str | Path, width: int, height: int, title: str = "",
-              title_until: float = 0.0) -> Path:
-    """Styled subtitles (white, black outline, lower third; a title at the top while ``title_until``)."""
+              title_until: float = 0.0, look: SubtitleLook | None = None) -> Path:
+    """Styled subtitles (white, black outline, lower third; a title at the top while ``title_until``);
+    ``look`` sets their position, size and colours instead (a template's)."""
     size = round(min(width, height) * 0.074)
     margin = round(height * (0.22 if height > width else 0.1))
+    sub = (f"Style: Sub,{FONT_NAME},{size},&H00FFFFFF,&H000000FF,&H00000000,&H64000000,-1,0,0,0,100,100,0,0,1,"
+           f"{max(2, size // 14)},2,2,60,60,{margin},1")
+    if look is not None:
+        text = max(8, round(look.size * height))
+        bottom = max(0, round((1.0 - look.position) * height - text / 2))
+        border = round(look.outline_width * height) if look.outline else 0
+        sub = (f"Style: Sub,{FONT_NAME},{text},{_ass_colour(look.color)},&H000000FF,{_ass_colour(look.outline)},"
+               f"&H64000000,-1,0,0,0,100,100,0,0,1,{border},0,2,60,60,{bottom},1")
     lines = ["[Script Info]", "ScriptType: v4.00+", f"PlayResX: {width}", f"PlayResY: {height}",
              "WrapStyle: 0", "ScaledBorderAndShadow: yes", "",
              "[V4+ Styles]",
              "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
              "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, "
              "MarginL, MarginR, MarginV, Encoding",
-             f"Style: Sub,{FONT_NAME},{size},&H00FFFFFF,&H000000FF,&H00000000,&H64000000,-1,0,0,0,100,100,0,0,1,"
-             f"{max(2, size // 14)},2,2,60,60,{margin},1",
+             sub,
              f"Style: Title,{FONT_NAME},{round(size * 1.3)},&H00FFFFFF,&H000000FF,&H00000000,&H96000000,-1,0,0,0,"
              f"100,100,0,0,3,{max(6, size // 5)},0,8,60,60,{round(height * 0.12)},1",
              "", "[Events]", "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text"]
