@@ -7,7 +7,8 @@ answer is grammar-constrained to :class:`Intent`, so even a 0.5B model gives a u
 plain-text hints (``15s``, ``竖屏``, ``square``, ``第2条``) fill what it left out. Then a fixed
 recipe calls the tools (:func:`recipe`): make -> ``make_ad``; narrate -> ``plan_ad`` +
 ``write_narration``; revise -> ``revise_ad`` (or ``undo_ad``); question -> ``describe_video`` /
-``search_clips``; template -> said to be unavailable.
+``search_clips``; template -> ``make_ad`` with the template (a named one, or an attached
+reference ad that ``make_ad`` reads into a template first).
 """
 
 from __future__ import annotations
@@ -139,10 +140,11 @@ def _edit(intent: Intent, found: dict, request: str) -> str | None:
 
 
 def recipe(intent: Intent, request: str, *, video: str | None, facts: list[str], has_plan: bool,
-           plan_duration: float | None = None) -> list[Call] | str:
+           plan_duration: float | None = None, template: str | None = None) -> list[Call] | str:
     """The tool calls that carry out ``intent``, or (a string) why there are none: what the user must add.
 
-    ``video`` / ``facts``: the conversation's attached video and fact sheets; ``has_plan``: an ad exists."""
+    ``video`` / ``facts``: the conversation's attached video and fact sheets; ``has_plan``: an ad exists;
+    ``template``: the template the request asks for (a name, or a reference ad's path)."""
     zh = language_of(request) == "zh"
     found = hints(request)
     duration = found.get("duration", intent.duration)
@@ -150,16 +152,16 @@ def recipe(intent: Intent, request: str, *, video: str | None, facts: list[str],
     kind = intent.kind
     if kind in ("make", "narrate", "template") and not video:
         return "请先上传或指定一个直播视频。" if zh else "Please attach (or name) the live-stream video to cut the ad from."
-    if kind in ("make", "narrate") and not facts:
+    if kind in ("make", "narrate", "template") and not facts:
         return "请先上传该商品的事实表（JSON）。" if zh else "Please attach the product's fact sheet (JSON) too."
-    if kind == "template":
-        return ("按参考视频仿制的功能还没有上线；我可以直接按你的要求剪一条广告。" if zh else
-                "Making an ad in the style of a reference video is not available yet; I can cut one to your brief instead.")
+    if kind == "template" and not template:
+        return ("请上传参考广告视频，或说出模板名（如 hook_first_15）。" if zh else
+                "Attach the reference ad (a short video) or name a template, e.g. hook_first_15.")
     common = {"stream": video, "facts": facts, "brief": request, "duration": duration, "aspect": aspect,
               "product": intent.product}
     common = {k: v for k, v in common.items() if v is not None}
-    if kind == "make":
-        return [Call("make_ad", common)]
+    if kind in ("make", "template"):
+        return [Call("make_ad", {**common, **({"template": template} if template else {})})]
     if kind == "narrate":
         return [Call("plan_ad", common), Call("write_narration", {})]
     if kind == "revise":

@@ -143,6 +143,11 @@ _CATEGORY_WORDS = {"咖啡": "(?:coffee|espresso|bean|blend|roast)", "耳机": "
                    "洗发": "shampoo", "牙膏": "toothpaste", "键盘": "keyboard", "鼠标": "mouse", "相机": "camera"}
 
 
+# a request for the style of a reference ("like this one", "in the style of", "同款", "照着这个风格")
+_STYLE = re.compile(r"\bstyle\b|\blike (?:this|that|the) (?:one|reference|video|ad)\b|\btemplate\b|same (?:look|feel|"
+                    r"rhythm|pacing)|\bone like\b|风格|模板|同款|一样的|照着|仿照|参考", re.I)
+
+
 def _asked_product(request: str, products: dict[str, list[str]]) -> str | None:
     """A product a Chinese request names for the ad ("给蓝牙耳机做…", "为…做") that no attached sheet
     has: passed on as named, so the tool says it is not in the stream instead of the model
@@ -202,6 +207,7 @@ class Agent:
         self.model = model
         self.history = PlanHistory(self.workdir)
         self.videos: list[Path] = []
+        self._seconds: dict[Path, float] = {}  # attached video -> duration (the stream is the longest)
         self.fact_sheets: list[tuple[Path, str]] = []
         self.products: dict[str, list[str]] = {}  # product -> its names (product, aliases) in attached sheets
         self._allow = [Path(a).expanduser().resolve() for a in allow]
@@ -295,6 +301,8 @@ class Agent:
             a = check_attachment(p)
             if a.kind == "video":
                 self.videos = [v for v in self.videos if v != a.path] + [a.path]
+                m = re.match(r"video ([\d.]+) s", a.detail)
+                self._seconds[a.path] = float(m.group(1)) if m else 0.0
             else:
                 self.fact_sheets = [f for f in self.fact_sheets if f[0] != a.path] + [(a.path, a.detail)]
                 self.products = {**self.products, **_sheet_products(a.path)}
@@ -432,9 +440,15 @@ class Agent:
                 args[key] = found[key]
         named = self._named_video(request)
         stream = args.get("stream")
-        if self.videos and not named and (not isinstance(stream, str) or not self._exists(stream)):
-            args["stream"] = str(self.videos[-1])
-            notes.append(f"used the attached video {self.videos[-1].name}")
+        if self.videos and not named and (not isinstance(stream, str) or not self._exists(stream)
+                                          or Path(stream).expanduser().resolve() in self.references):
+            args["stream"] = str(self.stream_video)
+            notes.append(f"used the attached video {self.stream_video.name}")
+        if name == "make_ad":
+            template = self._template(args.get("template"), request)
+            args.pop("template", None)
+            if template:
+                args["template"] = template
         facts = args.get("facts")
         facts = [facts] if isinstance(facts, str) else facts
         if self.fact_sheets and (not isinstance(facts, list) or not facts
@@ -442,6 +456,22 @@ class Agent:
             args["facts"] = [str(p) for p, _ in self.fact_sheets]
             notes.append("used the attached fact sheets")
         return args, notes
+
+    def _template(self, template: Any, request: str) -> str | None:
+        """The template to follow: only when the request asks for a style; the template the request
+        names, else an attached reference ad (make_ad extracts it first), else what the model gave."""
+        if not _STYLE.search(request):
+            return None  # nobody asked for a style: a template the model filled in is dropped
+        low = request.lower()
+        from tools.template.library import list_templates
+
+        named = [t.name for t in list_templates(self.settings) if t.name.lower() in low
+                 or t.name.lower().replace("_", " ") in low]
+        if named:
+            return named[0]
+        if self.references:
+            return str(self.references[-1])
+        return str(template).strip() if isinstance(template, str) and template.strip() else None
 
     def _product(self, product: Any, request: str) -> str | None:
         """The product to use: an attached sheet's product the model's choice (or else the request)
@@ -460,6 +490,16 @@ class Agent:
             return next(iter(self.products))
         return None
 
+    @property
+    def stream_video(self) -> Path | None:
+        """The attached live stream: the longest attached video (the others are reference ads)."""
+        return max(self.videos, key=lambda v: self._seconds.get(v, 0.0)) if self.videos else None
+
+    @property
+    def references(self) -> list[Path]:
+        """Attached videos besides the stream: reference ads whose style a template can take."""
+        return [v for v in self.videos if v != self.stream_video]
+
     def _exists(self, path: str) -> bool:
         try:
             p = Path(path).expanduser()
@@ -472,7 +512,10 @@ class Agent:
     def _notes(self, request: str) -> str:
         lines = [f"- working folder: {self.workdir}"]
         if self.videos:
-            lines.append(f"- attached video (use as stream): {self.videos[-1]}")
+            lines.append(f"- attached video (use as stream): {self.stream_video}")
+        if self.references:
+            lines.append("- attached reference ads (for a style: make_ad template): "
+                         + json.dumps([str(v) for v in self.references]))
         if self.fact_sheets:
             lines.append("- attached fact sheets (use as facts): " + json.dumps([str(p) for p, _ in self.fact_sheets]))
             lines.append("- products in those sheets: " + "; ".join(d for _, d in self.fact_sheets))
@@ -589,7 +632,7 @@ class Agent:
         from tools import TOOLS
 
         cur = self.history.current
-        video = self._named_video(message) or (str(self.videos[-1]) if self.videos else None)
+        video = self._named_video(message) or (str(self.stream_video) if self.videos else None)
         if video is None and cur is not None:
             video = cur.load().get("source")
         facts = [str(p) for p, _ in self.fact_sheets]
@@ -597,7 +640,7 @@ class Agent:
             facts = list(cur.load().get("facts") or [])
         plan_duration = (cur.load().get("spec") or {}).get("duration") if cur else None
         calls = recipe(intent, message, video=video, facts=facts, has_plan=cur is not None,
-                       plan_duration=plan_duration)
+                       plan_duration=plan_duration, template=self._template(None, message))
         if isinstance(calls, str):
             reply = calls or self._summary(turn, lang)
         else:

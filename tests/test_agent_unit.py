@@ -299,3 +299,27 @@ def test_a_chinese_fact_check_reply_says_the_reason_in_chinese(scripted):
     assert done.reply.startswith("不建议用") and "价格 $19.90" in done.reply and "$24.90 per 1 kg bag" in done.reply
     assert "no price" not in done.reply  # the guard's English reason is not pasted into a Chinese reply
 
+
+def test_a_style_request_follows_the_reference_or_the_named_template(scripted, tmp_path):
+    from pathlib import Path
+
+    agent, _ = scripted([])
+    agent.attach([agent.workdir / "facts.json"])
+    stream, ref = tmp_path / "live.mp4", tmp_path / "ref.mp4"
+    agent.videos = [stream, ref]
+    agent._seconds = {Path(stream): 240.0, Path(ref): 15.0}  # the stream is the longer one, whatever the order
+    assert agent.stream_video == stream and agent.references == [ref]
+    assert "reference ads" in agent._notes("make one like ref.mp4")
+    args, _ = agent._intercept("make_ad", {"stream": str(ref), "facts": []}, "make an ad in the style of this one")
+    assert args["stream"] == str(stream) and args["template"] == str(ref)
+    args, _ = agent._intercept("make_ad", {"stream": "x", "facts": [], "template": "closeup_30"},
+                               "make a 15s ad")
+    assert "template" not in args  # nobody asked for a style
+    args, _ = agent._intercept("make_ad", {"stream": "x", "facts": []}, "a 15s ad like the hook first 15 template")
+    assert args["template"] == "hook_first_15"  # a built-in, by name
+    calls = recipe(Intent(kind="template"), "照着这个风格做一条", video=str(stream), facts=["f.json"], has_plan=False,
+                   template=str(ref))
+    assert [(c.tool, c.args["template"]) for c in calls] == [("make_ad", str(ref))]
+    assert "reference" in recipe(Intent(kind="template"), "make one like that", video="v.mp4", facts=["f.json"],
+                                 has_plan=False)
+

@@ -12,7 +12,7 @@ from tools import TOOLS
 
 def test_registry_lists_documented_typed_tools():
     assert set(TOOLS) == {"analyze_video", "describe_video", "search_clips", "check_facts", "list_library", "plan_ad",
-                          "write_narration", "render_ad", "make_ad", "revise_ad"}
+                          "write_narration", "render_ad", "make_ad", "revise_ad", "extract_template"}
     for name, fn in TOOLS.items():
         spec = convert_to_openai_tool(fn)["function"]
         assert spec["name"] == name and spec["description"]

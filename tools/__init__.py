@@ -9,15 +9,16 @@ are the engine behind them:
 - ``tools.analysis``: understanding a stream, run as cached steps (``pipeline``);
 - ``tools.narration``: storylines and the narrator;
 - ``tools.guard``: the fact guard;
-- ``tools.production``: the spec, arranging, rendering, ``make``.
+- ``tools.production``: the spec, arranging, rendering, ``make``;
+- ``tools.template``: templates read from reference ads, filled, compared.
 
 The public Python API is the tool functions themselves, importable from here, plus
 :func:`using_settings` to choose the home, models and LLM they use:
 
     >>> from tools import TOOLS
     >>> sorted(TOOLS)  # doctest: +NORMALIZE_WHITESPACE
-    ['analyze_video', 'check_facts', 'describe_video', 'list_library', 'make_ad', 'plan_ad', 'render_ad',
-     'revise_ad', 'search_clips', 'write_narration']
+    ['analyze_video', 'check_facts', 'describe_video', 'extract_template', 'list_library', 'make_ad', 'plan_ad',
+     'render_ad', 'revise_ad', 'search_clips', 'write_narration']
     >>> from tools import make_ad, using_settings                       # doctest: +SKIP
 
 Every path a tool is given must lie in the session's workspace (its working folder, the
@@ -31,12 +32,13 @@ import importlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["TOOLS", "analyze_video", "describe_video", "search_clips", "check_facts", "list_library", "plan_ad",
+__all__ = ["TOOLS", "analyze_video", "describe_video", "extract_template", "search_clips", "check_facts", "list_library", "plan_ad",
            "write_narration", "render_ad", "make_ad", "revise_ad", "using_settings", "current_settings"]
 
 _REGISTRY = {
     "analyze_video": "tools.api.library:analyze_video",
     "describe_video": "tools.api.library:describe_video",
+    "extract_template": "tools.api.library:extract_template",
     "search_clips": "tools.api.library:search_clips",
     "list_library": "tools.api.library:list_library",
     "check_facts": "tools.api.library:check_facts",

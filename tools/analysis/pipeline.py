@@ -45,8 +45,8 @@ from tools.analysis import shots as shots_mod
 from tools.core.errors import NoAudioStream
 from tools.core.schema import Analysis, ProductFacts, Scene, Segment, Sentence, Shot, Video, Word
 
-__all__ = ["STEPS", "Step", "Stored", "StepReport", "AnalyzeReport", "Progress", "analyze", "load_analysis",
-           "speech_density"]
+__all__ = ["STEPS", "Step", "Stored", "StepReport", "AnalyzeReport", "Progress", "analyze", "analyze_steps",
+           "load_analysis", "speech_density"]
 
 Tick = Callable[[float], None]
 Lane = Literal["speech", "picture", "main"]
@@ -533,6 +533,53 @@ def analyze(path: str | os.PathLike, settings: Settings, catalog: Catalog, facts
     report.highlights = run.values.get("highlights") or []
     report.screen = list(run.values.get("ocr") or [])
     report.analysis.clips = catalog.list_clips(video.id)
+    return report
+
+
+def analyze_steps(path: str | os.PathLike, settings: Settings, catalog: Catalog, steps: Sequence[str],
+                  asr_options: asr_mod.AsrOptions | None = None, progress: Progress | None = None) -> AnalyzeReport:
+    """Run only ``steps`` (and the steps they need), stored and reused exactly as :func:`analyze` does.
+
+    For callers that need part of the analysis (``reelwright template extract`` needs speech
+    and shots, not concepts or clips): the parts stored are the ones a full run stores, at
+    the same versions, so a later full run reuses them.
+
+    Args:
+        path: the video (or audio) file; never modified.
+        settings: models and catalog location.
+        catalog: an open catalog.
+        steps: names from :data:`STEPS`.
+        asr_options: model, language, beam size.
+        progress: receives step starts, progress and ends.
+
+    Raises:
+        MediaError (subclasses): the file is not usable media.
+        ValueError: an unknown step name.
+    """
+    from models.loaders import clip_key
+
+    bad = [s for s in steps if s not in STEPS]
+    if bad:
+        raise ValueError(f"unknown analysis step(s) {', '.join(bad)}; known: {', '.join(STEPS)}")
+    by_name = {s.name: s for s in STEP_TABLE}
+    wanted: set[str] = set()
+    todo = list(steps)
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo += list(by_name[name].needs)
+    opts = asr_options or asr_mod.AsrOptions()
+    video = catalog.add_video(path)
+    run = Run(video=video, src=Path(path), settings=settings, catalog=catalog, facts=(), opts=opts, names=(),
+              clip_key=clip_key(settings), progress=progress or Progress())
+    runner = _Runner(run, ())
+    with catalog.video_lock(video.id):
+        for step in STEP_TABLE:
+            if step.name in wanted:
+                runner.step(step)
+    report = AnalyzeReport(_analysis(run), steps=[runner.reports[s] for s in STEPS if s in runner.reports])
+    report.screen = list(run.values.get("ocr") or [])
     return report
 
 

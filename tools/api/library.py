@@ -8,9 +8,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from tools.api.context import as_result, current_settings, current_workspace, readable, say
+from tools.api.context import as_result, current_settings, current_workspace, in_workdir, readable, say
 
-__all__ = ["analyze_video", "describe_video", "search_clips", "check_facts", "list_library", "LibraryResult",
+__all__ = ["analyze_video", "describe_video", "extract_template", "search_clips", "check_facts", "list_library", "LibraryResult",
            "FactCheckResult"]
 
 MAX_LISTED = 50  # per kind in list_library: the planner's context is small
@@ -101,6 +101,36 @@ def describe_video(path: str) -> dict:
 
 
 @as_result
+def extract_template(video: str, name: str | None = None) -> dict:
+    """Read the style of a reference ad into a template (its shots' rhythm, scales, camera moves, transitions, text on screen, music beats, storyline) that make_ad(template=...) can follow.
+
+    Args:
+        video: the reference ad video.
+        name: a name for the template (letters, digits, '_' or '-'; default: from the file name).
+    """
+    from indexes.catalog import Catalog
+    from tools.core.files import write_atomic
+    from tools.template.extract import extract_template as _extract
+    from tools.template.library import check_name, save_template
+
+    ws = current_workspace()
+    if name is not None:
+        check_name(name)
+    with Catalog.open(ws.settings) as cat:
+        tpl = _extract(readable(video, cat), ws.settings, cat, name=name, progress=say)
+    saved = save_template(tpl, ws.settings)
+    copy = write_atomic(in_workdir(ws.workdir / "templates" / f"{tpl.name}.json"),
+                        tpl.model_dump_json(indent=1).encode())
+    return {"template": tpl.name, "duration": round(tpl.duration, 2), "aspect": tpl.source.aspect,
+            "slots": [{"slot": s.index + 1, "seconds": round(s.duration, 2), "scale": s.scale, "motion": s.motion,
+                       "transition": s.transition_in, "labels": s.labels} for s in tpl.slots][:MAX_LISTED],
+            "storyline": tpl.storyline, "music": tpl.audio.music, "tempo": tpl.audio.tempo,
+            "cuts_on_beat": tpl.audio.cuts_on_beat, "voice": tpl.audio.voice,
+            "overlays": [{"role": o.role, "text": o.text} for o in tpl.overlays][:MAX_LISTED],
+            "files": [str(copy.resolve())], "notes": [f"saved in the library as {saved.stem}", *tpl.notes]}
+
+
+@as_result
 def search_clips(query: str, k: int = 5, product: str | None = None, tags: list[str] | None = None,
                  min_duration: float = 0.0) -> list[dict] | dict:
     """Find clips in the library by meaning (what is said, written on screen and shown).
@@ -174,7 +204,7 @@ class LibraryResult(BaseModel):
     workdir: str = Field(description="this session's working folder")
     videos: list[dict] = Field(description="videos of the catalog: path, duration, analysed, products")
     fact_sheets: list[dict] = Field(description="fact sheets in the library and the working folder: path, product")
-    templates: list[dict] = Field(description="ad templates in the library: path, name")
+    templates: list[dict] = Field(description="ad templates (make_ad's template=name): name, builtin, seconds, aspect, about")
     ads: list[dict] = Field(description="ads of this session: plan, product, duration, video")
     files: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
@@ -189,7 +219,10 @@ def list_library() -> dict:
     with Catalog.open(ws.settings) as cat:
         videos = [_video(cat, v) for v in cat.videos()[-MAX_LISTED:]]
     sheets = [s for p in _jsons(ws.library / "facts", ws.library, ws.workdir) if (s := _sheet(p))]
-    templates = [{"path": str(p), "name": p.stem} for p in _jsons(ws.library / "templates")]
+    from tools.template.library import list_templates
+
+    templates = [{"name": t.name, "builtin": t.builtin, "seconds": t.duration, "aspect": t.aspect,
+                  "about": t.description[:80]} for t in list_templates(ws.settings)]
     ads = [a for p in sorted(ws.workdir.glob("*/plan.json")) if (a := _ad(p))] if ws.workdir.is_dir() else []
     notes = [] if videos else ["the catalog is empty: analyze_video (or make_ad) a video first"]
     return LibraryResult(workdir=str(ws.workdir), videos=videos, fact_sheets=sheets[:MAX_LISTED],

@@ -163,7 +163,7 @@ def render_ad(plan_path: str | None = None, draft: bool = False) -> dict:
 @as_result
 def make_ad(stream: str, facts: list[str], brief: str = "", duration: float | None = None,
             aspect: Aspect | None = None, product: str | None = None, audio: Audio | None = None,
-            name: str | None = None) -> dict:
+            name: str | None = None, template: str | None = None) -> dict:
     """Make a finished short ad from a live stream in one go: analyse (if needed), plan, narrate, render.
 
     Args:
@@ -175,12 +175,15 @@ def make_ad(stream: str, facts: list[str], brief: str = "", duration: float | No
         product: which product of the stream (default: the best covered one).
         audio: "original" (the presenter's own speech), "voiceover" (a new narration) or "both"; default: a voice-over when one can speak the stream's language.
         name: a folder name for this ad in the working folder (default: ad1, ad2, ...).
+        template: only when the user asks for the style of a reference: a template name (e.g. "hook_first_15") or the template JSON extract_template wrote; the ad follows its rhythm, transitions, text layout and storyline.
     """
     from indexes.catalog import Catalog
     from tools.production import stages
 
     ws = current_workspace()
     folder = ad_folder(name)
+    if template:
+        return _from_template(template, stream, facts, brief, folder, _flags(duration, aspect, product, audio))
     with Catalog.open(ws.settings) as cat:
         video, sheets = _inputs(stream, facts, cat)
         planned = stages.plan_stage(video, sheets, brief, ws.settings, cat, progress=say,
@@ -188,6 +191,35 @@ def make_ad(stream: str, facts: list[str], brief: str = "", duration: float | No
         done = stages.render_stage(planned.plan, folder, ws.settings, cat, live=planned.live, progress=say)
     notes = [*planned.notes, *(n for n in done.notes if n != stages.NARRATED_FIRST)]
     return _result(done.plan, _save(done.plan, folder), done.files, notes)
+
+
+def _from_template(template: str, stream: str, facts: list[str] | str, brief: str, folder: Path, flags: dict) -> dict:
+    """make_ad with a template: the template filled with the stream's footage (tools.template.fill)."""
+    from indexes.catalog import Catalog
+    from tools.template.extract import extract_template
+    from tools.template.fill import make_from_template
+    from tools.template.library import load_template
+
+    ws = current_workspace()
+    name, notes = str(template).strip(), [f"template {template}"]
+    with Catalog.open(ws.settings) as cat:
+        video, sheets = _inputs(stream, facts, cat)
+        if "/" in name or "." in name:  # a file: inside the workspace like any input
+            path = readable(name, cat)
+            if path.suffix.lower() == ".json":
+                tpl = load_template(str(path), ws.settings)
+            else:  # a reference ad: read its template first
+                say(f"reading the style of {path.name}")
+                tpl = extract_template(path, ws.settings, cat)
+                notes = [f"read the template of {path.name} first (slots: {len(tpl.slots)})"]
+        else:
+            tpl = load_template(name, ws.settings)
+        done = make_from_template(tpl, video, sheets, folder, ws.settings, cat, brief=brief, progress=say,
+                                  **{k: v for k, v in flags.items() if v is not None})
+    missing = [f"slot {s['index']}: {'; '.join(s['missing'])}" for s in done.plan.get("template", {}).get("slots", [])
+               if s.get("missing")]
+    path = folder / "plan.json"
+    return _result(done.plan, path, done.files, [*notes, *missing], saved=False)
 
 
 @as_result

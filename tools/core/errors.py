@@ -23,6 +23,7 @@ __all__ = [
     "ModelNotConfigured", "UnknownModel", "LLMError", "LLMConnectionError", "LLMOutputError",
     "LearnedModelError", "TagError", "CoherenceError", "HighlightModelError", "FactPlanError",
     "SpecError", "ProductionError", "ArrangeError", "MakeError", "RenderError", "VoiceError", "DataError", "UploadError",
+    "TemplateError",
 ]
 
 
@@ -165,3 +166,8 @@ class RenderError(ProductionError):
 
 class VoiceError(ProductionError):
     """No voice can speak the narration (e.g. no Mandarin voice exists offline)."""
+
+
+class TemplateError(UsageError):
+    """A reference that cannot give a template (no picture), an unknown template name or a malformed
+    template file; the message names it (and, for a name, the templates there are)."""
