@@ -1,7 +1,7 @@
 """Narration throughput: slots per minute with 1 vs N ads narrated in parallel, in one run.
 
     .venv/bin/python bench/narration.py [--model qwen2.5-coder-1.5b-instruct] [--ads 4] [--parallel 1 2]
-        [--candidates 2]
+        [--candidates 2] [--narrator sentences|facts-v1]
 
 llama.cpp decodes several sequences at once (one server, n_parallel slots); the harness
 feeds it from a thread pool. Each setting narrates the same ads from scratch (no cache).
@@ -28,6 +28,7 @@ def main() -> None:
     ap.add_argument("--ads", type=int, default=4)
     ap.add_argument("--parallel", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--candidates", type=int, default=2, help="lines sampled per slot (the harness's default)")
+    ap.add_argument("--narrator", default="sentences", choices=["sentences", "facts-v1"])
     args = ap.parse_args()
     records = read_records(esync_dev(), limit=args.ads)
     slots = sum(len(r["clips"]) for r in records)
@@ -41,7 +42,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
             run_narration_eval(esync_dev(), Path(tmp), llm=llm, guard_embedder=text_embedder(settings),
-                               limit=args.ads, parallel=n, candidates=args.candidates)
+                               limit=args.ads, parallel=n, candidates=args.candidates, narrator=args.narrator)
             rate = 60 * slots / (time.perf_counter() - start)
         base = base or rate
         print(f"  {n} in parallel: {rate:5.1f} slots/minute ({rate / base:.2f}x of 1)")

@@ -66,7 +66,14 @@ def eval_narration(ctx: typer.Context,
                    candidates: Annotated[int, typer.Option(min=1, max=8, help="Lines sampled per slot; the one "
                                                                           "real ads' wording favours is kept.")] = 2,
                    bootstrap: Annotated[int, typer.Option(min=0, help="Resamples of the ads for paired 95% intervals "
-                                                                       "of (d) against (a) and (b); 0: none.")] = 200) -> None:
+                                                                       "of (d) against (a) and (b); 0: none.")] = 200,
+                   narrator: Annotated[str, typer.Option(help="sentences (lines a presenter would say) | facts-v1 "
+                                                              "(the previous narrator)")] = "sentences",
+                   baseline: Annotated[Path | None, typer.Option(help="Folder of another narrator's cached lines of "
+                                                                      "these ads (an earlier --out): row (d0).")] = None,
+                   reuse: Annotated[str | None, typer.Option(help="Cache of this narrator id (a cache folder's "
+                                                                  "name) instead of the code's fingerprint.")] = None,
+                   ) -> None:
     """Narrate every ad of a file and score it against its references and the baselines."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -77,6 +84,10 @@ def eval_narration(ctx: typer.Context,
 
     if storyline not in ("given", "generated"):
         raise UsageError(f"--storyline must be 'given' or 'generated', not {storyline!r}")
+    if narrator not in ("sentences", "facts-v1"):
+        raise UsageError(f"--narrator must be 'sentences' or 'facts-v1', not {narrator!r}")
+    if baseline is not None and not baseline.is_dir():
+        raise UsageError(f"--baseline {baseline}: not a folder")
     if facts_by not in ("plan", "label"):
         raise UsageError(f"--facts-by must be 'plan' or 'label', not {facts_by!r}")
     data = data or default_dev()
@@ -90,7 +101,8 @@ def eval_narration(ctx: typer.Context,
         report = run_narration_eval(data, out, llm=llm, guard_embedder=text_embedder(settings), limit=limit,
                                     storyline=storyline, examples=examples, parallel=parallel,
                                     fact_model=fact_model, facts_by=facts_by, grammar=grammar,
-                                    candidates=candidates, bootstrap=bootstrap,
+                                    candidates=candidates, bootstrap=bootstrap, narrator=narrator,
+                                    baseline=baseline, reuse=reuse,
                                     progress=lambda done, total: bar.update(task, completed=done, total=total))
     print((out / "report.md").read_text(encoding="utf-8").split("## Examples")[0])
     err.print(f"report: {out / 'report.md'} and {out / 'report.json'} ({report['ads']} ads)")

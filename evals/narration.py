@@ -30,6 +30,7 @@ from tools.core.schema import ProductFacts
 from tools.guard.factguard import FactGuard
 from tools.narration.factplan import FactPlanModel, product_key
 from tools.narration.linescore import LineScorer
+from tools.narration.listlines import list_measures, product_names, sheet_phrases
 from tools.narration.narrate import ExampleBank, Narration, narrate
 from tools.narration.storyline import Storyline, generate_storyline, storyline_from_record
 
@@ -49,7 +50,9 @@ __all__ = ["SYSTEMS", "run_narration_eval", "write_report"]
 
 SYSTEMS = {"template": "(a) fact template", "template+plan": "(a') fact template, learned fact plan",
            "retrieval": "(b) retrieval", "llm": "(c) LLM, no guard",
-           "llm+guard": "(d) LLM + fact guard"}
+           "llm+guard": "(d) LLM + fact guard", "baseline": "(d0) previous narrator + fact guard"}
+# the short names lines.jsonl gives the systems
+SHORT = {"template": "a", "template+plan": "a'", "retrieval": "b", "llm": "c", "llm+guard": "d", "baseline": "d0"}
 
 
 def _storyline(record: dict, mode: str) -> Storyline:
@@ -65,7 +68,8 @@ _NARRATOR_PACKAGES = ("tools.narration", "tools.guard")
 _NARRATOR_MODULES = ("tools.core.text", "tools.core.labels")
 
 
-def narrator_fingerprint(planner: FactPlanModel, examples: str = "", candidates: int = 1) -> str:
+def narrator_fingerprint(planner: FactPlanModel, examples: str = "", candidates: int = 1,
+                         narrator: str = "sentences") -> str:
     """12 hex digits naming what the narrator's lines depend on besides the model: its code,
     its prompt files, the fact-plan model, the worked-example source and the samples per slot."""
     import importlib
@@ -81,10 +85,15 @@ def narrator_fingerprint(planner: FactPlanModel, examples: str = "", candidates:
         h.update(path.as_posix().rsplit("tools/", 1)[-1].encode() + path.read_bytes())
     for prompt in sorted(Path(prompts_init).parent.glob("narrate_*.j2")):
         h.update(prompt.name.encode() + prompt.read_bytes())
+    voice = Path(importlib.import_module("tools").__file__).parent / "data" / "narration_voice.json"
+    if voice.exists():
+        h.update(voice.read_bytes())
     h.update(planner.model_dump_json().encode())
     h.update(examples.encode())
     if candidates != 1:
         h.update(f"candidates={candidates}".encode())
+    if narrator != "sentences":
+        h.update(f"narrator={narrator}".encode())
     return h.hexdigest()[:12]
 
 
@@ -127,7 +136,8 @@ def _example_records(data_records: list[dict], examples: Path | None) -> list[di
 def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int | None = None,
                        storyline: str = "given", examples: Path | None = None, parallel: int = 1,
                        fact_model: Path | None = None, facts_by: str = "plan", grammar: bool = True,
-                       candidates: int = 2, bootstrap: int = 200,
+                       candidates: int = 2, bootstrap: int = 200, narrator: str = "sentences",
+                       baseline: Path | None = None, reuse: str | None = None,
                        progress: Callable[[int, int], None] | None = None) -> dict:
     """Evaluate on ``data``; returns the report dict (also written to ``out``).
 
@@ -135,6 +145,13 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
     with kept (``tools.narration.linescore``, statistics from the example records); 1: one sample.
     ``grammar=False`` lets the LLM write each line free (no grammar keeping the facts verbatim).
     ``bootstrap``: resamples of the ads for the paired intervals of (d) against (a) and (b); 0: none.
+    ``narrator``: "sentences" (issue 25) or "facts-v1" (the previous narrator).
+    ``baseline``: a folder holding another narrator's cached narrations of these ads (a run's
+    ``OUT`` or its ``cache/<model>/<narrator>`` folder, e.g. one made with ``narrator="facts-v1"``):
+    scored as system (d0) beside the others, when it holds every ad.
+    ``reuse``: read and write the cache of this narrator id instead of the current code's
+    fingerprint (the report names both): for lines a run made before a change that cannot
+    touch them (an English-only fix re-scoring Chinese lines).
     """
     records = read_records(data, limit)
     out.mkdir(parents=True, exist_ok=True)
@@ -144,7 +161,9 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
     same_product = SameProductLines(bank_records)
     planner = FactPlanModel.load(fact_model)
     model = getattr(llm, "model_name", "llm")
-    narrator = narrator_fingerprint(planner, str(examples.resolve()) if examples else "dev", candidates)
+    kind = narrator
+    narrator = narrator_fingerprint(planner, str(examples.resolve()) if examples else "dev", candidates, kind)
+    code, narrator = narrator, reuse or narrator
     use_grammar = bool(grammar and getattr(llm, "grammar", False))
     lock = threading.Lock()
     results: dict[int, dict] = {}
@@ -159,7 +178,8 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
             narration = Narration.model_validate_json(cache.read_text(encoding="utf-8"))
         else:
             narration = narrate(facts, story, llm=llm, guard=guard, examples=bank, fact_model=planner,
-                                facts_by=facts_by, constrained=use_grammar, scorer=scorer, candidates=candidates)
+                                facts_by=facts_by, constrained=use_grammar, scorer=scorer, candidates=candidates,
+                                narrator=kind)
             with lock:
                 fresh["slots"] += len(narration.slots)
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -167,6 +187,7 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
             tmp.write_text(narration.model_dump_json(), encoding="utf-8")
             tmp.replace(cache)
         return {"record": rec, "story": story, "guard": guard, "narration": narration,
+                "baseline": _baseline_narration(baseline, rec, storyline) if baseline else None,
                 "template": template_baseline(facts, story), "template+plan": template_baseline(facts, story, planner),
                 "retrieval": retrieval(facts, story), "same_product": same_product(rec, story)}
 
@@ -181,19 +202,45 @@ def run_narration_eval(data: Path, out: Path, *, llm, guard_embedder, limit: int
                 if progress:
                     progress(done, len(records))
     wall = time.perf_counter() - wall
-    report = _score([results[i] for i in sorted(results)], records, model, storyline, data,
-                    embed=getattr(guard_embedder, "passage", None), bootstrap=bootstrap)
+    items = [results[i] for i in sorted(results)]
+    report = _score(items, records, model, storyline, data, embed=getattr(guard_embedder, "passage", None),
+                    bootstrap=bootstrap)
+    held = [it for it in items if it.get("baseline")]
+    if baseline is not None and held and len(held) < len(items):  # (d0) on the ads it holds only
+        sub = _score(held, records, model, storyline, data, bootstrap=bootstrap)
+        report["baseline_subset"] = {"ads": len(held), "slots": sub["slots"], "systems": sub["systems"],
+                                     "paired_bootstrap": sub["paired_bootstrap"]}
     report["systems"]["llm+guard"]["slots_per_minute"] = 60 * fresh["slots"] / wall if fresh["slots"] else None
     report["parallel"] = parallel
     report["narrator"] = narrator
+    report["narrator_code"] = code
+    report["narrator_kind"] = kind
+    if baseline is not None:
+        report["baseline"] = str(baseline)
     report["facts_by"] = facts_by
     report["candidates"] = candidates
     report["grammar"] = use_grammar
     seen = set(planner.products)
     report["fact_plan"] = {"ads_trained_on": planner.ads, "cv_auc": planner.cv.get("auc"),
                            "evaluated_products_seen": sum(product_key(r["product"]) in seen for r in records)}
+    lines = report.pop("_lines")
     write_report(report, out)
+    write_lines(lines, out)
     return report
+
+
+def _baseline_narration(folder: Path, record: dict, mode: str) -> Narration | None:
+    """Another narrator's cached narration of ``record`` under ``folder`` (see ``run_narration_eval``)."""
+    name = f"{_file_part(str(record.get('id')))}-{mode}.json"
+    hits = sorted(folder.rglob(name))
+    return Narration.model_validate_json(hits[0].read_text(encoding="utf-8")) if hits else None
+
+
+def write_lines(lines: list[dict], out: Path) -> Path:
+    """``OUT/lines.jsonl``: one object per slot and system (id, slot, labels, system, text, reference)."""
+    path = out / "lines.jsonl"
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
+    return path
 
 
 def _label_adherence(texts: list[str], labels: list[list[str]], facts: list[dict], embed) -> float | None:
@@ -213,19 +260,26 @@ def _label_adherence(texts: list[str], labels: list[list[str]], facts: list[dict
 def _score(items: list[dict], records: list[dict], model: str, storyline: str, data: Path,
            embed=None, bootstrap: int = 0) -> dict:
     idf = fact_idf(records)
+    systems = [s for s in SYSTEMS if s != "baseline" or (items and all(it.get("baseline") for it in items))]
     adherence_in: dict[str, tuple[list[str], list[list[str]], list[dict]]] = {
-        s: ([], [], []) for s in [*SYSTEMS, "reference"]}
+        s: ([], [], []) for s in [*systems, "reference"]}
     refs: dict[str, str] = {}
-    hyps: dict[str, dict[str, str]] = {s: {} for s in SYSTEMS}
-    per_system: dict[str, dict] = {s: {"len": [], "faith": [], "cov": [], "rep": []} for s in SYSTEMS}
+    hyps: dict[str, dict[str, str]] = {s: {} for s in systems}
+    per_system: dict[str, dict] = {s: {"len": [], "faith": [], "cov": [], "rep": [], "list": []} for s in systems}
+    human_lists: list[tuple[str, list[str], list[str]]] = []
+    lines_out: list[dict] = []
     slots = 0
     for n, item in enumerate(items):
         rec, story, guard, narr = item["record"], item["story"], item["guard"], item["narration"]
         outputs = {"template": item["template"], "template+plan": item["template+plan"], "retrieval": item["retrieval"],
                    "llm": [s.raw for s in narr.slots], "llm+guard": [s.text for s in narr.slots]}
+        if "baseline" in systems:
+            outputs["baseline"] = [s.text for s in item["baseline"].slots]
+        phrases, names = sheet_phrases(rec["facts"]), product_names(rec["product"], rec.get("aliases") or [])
         for k, (clip, slot) in enumerate(zip(rec["clips"], story.slots, strict=True)):
             key = _slot_key(n, rec, k)
             refs[key] = clip.get("narration", "")
+            human_lists.append((refs[key], phrases, names))
             for system, text in [*((sy, ln[k]) for sy, ln in outputs.items()), ("reference", refs[key])]:
                 if text:
                     adherence_in[system][0].append(text)
@@ -234,13 +288,19 @@ def _score(items: list[dict], records: list[dict], model: str, storyline: str, d
             for system, lines in outputs.items():
                 hyps[system][key] = lines[k]
                 per_system[system]["len"].append((lines[k], slot.budget, slot.unit))
+                per_system[system]["list"].append((lines[k], phrases, names))
+                lines_out.append({"id": rec.get("id") or f"ad{n}", "slot": k, "labels": list(slot.labels),
+                                  "system": SHORT[system], "text": lines[k], "reference": refs[key]})
+            if "baseline" not in systems and item.get("baseline"):  # (d0) holds only some ads: lines.jsonl still
+                lines_out.append({"id": rec.get("id") or f"ad{n}", "slot": k, "labels": list(slot.labels),
+                                  "system": "d0", "text": item["baseline"].slots[k].text, "reference": refs[key]})
         slots += len(story.slots)
         for system, lines in outputs.items():
             per_system[system]["faith"].append(faithfulness(guard, lines))
             per_system[system]["cov"].append(coverage(lines, guard.facts, idf))
             per_system[system]["rep"].append(repetition(lines))
     table = {}
-    for system in SYSTEMS:
+    for system in systems:
         f = per_system[system]["faith"]
         total = {k: sum(x[k] for x in f) for k in f[0]} if f else {}
         row = caption_scores(refs, hyps[system]) if refs and any(refs.values()) else {}
@@ -253,10 +313,14 @@ def _score(items: list[dict], records: list[dict], model: str, storyline: str, d
             "coverage": sum(per_system[system]["cov"]) / max(1, len(items)),
             "repetition": sum(per_system[system]["rep"]) / max(1, len(items)),
             "label_adherence": _label_adherence(*adherence_in[system], embed),
+            **{k: v for k, v in list_measures(per_system[system]["list"]).as_dict().items() if k != "lines"},
         })
         table[system] = row
     return {"data": str(data), "ads": len(items), "slots": slots, "model": model, "storyline": storyline,
             "reference_label_adherence": _label_adherence(*adherence_in["reference"], embed), "systems": table,
+            "reference_lists": {k: v for k, v in list_measures(human_lists).as_dict().items() if k != "lines"},
+            "reading_sample": _reading_sample(lines_out),
+            "_lines": lines_out,
             "same_product_human": _same_product_scores(items, refs, hyps),
             "paired_bootstrap": _significance(refs, hyps, bootstrap),
             "examples": [{"product": it["record"]["product"],
@@ -265,6 +329,19 @@ def _score(items: list[dict], records: list[dict], model: str, storyline: str, d
                                     for s, c in zip(it["narration"].slots, it["record"]["clips"], strict=True)]}
                          for it in items[:3]],
             "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def _reading_sample(lines: list[dict], n: int = 20, seed: int = 0) -> list[dict]:
+    """``n`` random slots (seeded) with the systems' lines beside the human one, for a person to read."""
+    import random
+
+    by_slot: dict[tuple[str, int], dict] = {}
+    for x in lines:
+        row = by_slot.setdefault((x["id"], x["slot"]), {"id": x["id"], "slot": x["slot"], "labels": x["labels"],
+                                                         "reference": x["reference"]})
+        row[x["system"]] = x["text"]
+    keys = sorted(by_slot)
+    return [by_slot[k] for k in sorted(random.Random(seed).sample(keys, min(n, len(keys))))]
 
 
 def _slot_key(n: int, record: dict, k: int) -> str:
@@ -276,7 +353,8 @@ def _significance(refs: dict[str, str], hyps: dict[str, dict[str, str]], n: int)
     if n <= 0 or not any(refs.values()):
         return None
     groups = {k: k.rsplit("#", 1)[0] for k in refs}
-    pairs = [("llm+guard", "template"), ("llm+guard", "retrieval")]
+    pairs = [("llm+guard", "template"), ("llm+guard", "retrieval")] + \
+        ([("llm+guard", "baseline")] if "baseline" in hyps else [])
     return {"resamples": n, "ads": len(set(groups.values())),
             "pairs": paired_bootstrap(refs, hyps, groups, pairs, n=n)}
 
@@ -292,13 +370,13 @@ def _same_product_scores(items: list[dict], refs: dict[str, str], hyps: dict[str
     sub = {k: refs[k] for k in keys}
     metrics = ("BLEU-1", "BLEU-4", "ROUGE-L", "CIDEr")
     scores = {"human": caption_scores(sub, human, meteor=False)}
-    scores.update({s: caption_scores(sub, {k: hyps[s][k] for k in keys}, meteor=False) for s in SYSTEMS})
+    scores.update({s: caption_scores(sub, {k: hyps[s][k] for k in keys}, meteor=False) for s in hyps})
     return {"slots": len(keys), "scores": {s: {m: row[m] for m in metrics} for s, row in scores.items()}}
 
 
 _COLUMNS = ["BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr", "length_compliance",
             "unsupported_claim_rate", "unsupported_number_rate", "ad_law_flags_per_100_slots", "coverage", "repetition",
-            "label_adherence"]
+            "label_adherence", "list_line_rate", "fact_repeat_rate", "clause_repeat_rate"]
 
 
 def write_report(report: dict, out: Path) -> None:
@@ -349,6 +427,36 @@ def write_report(report: dict, out: Path) -> None:
             name = "human, another ad of the product" if system == "human" else SYSTEMS[system]
             lines.append(f"| {name} | " + " | ".join(f"{row[m]:.4f}" for m in ("BLEU-1", "BLEU-4", "ROUGE-L", "CIDEr"))
                          + " |")
+        lines.append("")
+    subset = report.get("baseline_subset")
+    if subset:
+        lines += [f"The previous narrator (d0) holds {subset['ads']} of these ads ({subset['slots']} slots); on them:",
+                  "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for system, row in subset["systems"].items():
+            cells = [f"{row[c]:.4f}" if isinstance(row.get(c), float) else str(row.get(c, "n/a")) for c in _COLUMNS]
+            lines.append(f"| {SYSTEMS[system]} | " + " | ".join(cells) + " |")
+        pair = (subset.get("paired_bootstrap") or {}).get("pairs", {}).get("llm+guard vs baseline")
+        if pair:
+            lines.append("")
+            lines.append("(d) − (d0), paired bootstrap over these ads: " + "; ".join(
+                f"{m} {pair[m]['difference']:+.4f} [{pair[m]['interval_95'][0]:+.4f}, {pair[m]['interval_95'][1]:+.4f}]"
+                for m in ("BLEU-4", "CIDEr")))
+        lines.append("")
+    ref = report.get("reference_lists")
+    if ref:
+        lines += ["List lines (issue 25; `tools/narration/listlines.py`): a line of 3+ clauses, at least 60 % of them "
+                  "nothing but the sheet's fact phrases and the product's name. The human references: list-line rate "
+                  f"{ref['list_line_rate']:.4f}, fact phrase said twice {ref['fact_repeat_rate']:.4f}, a clause "
+                  f"repeated {ref['clause_repeat_rate']:.4f}. Every system's lines: `lines.jsonl`.", ""]
+    sample = report.get("reading_sample")
+    if sample:
+        shown = [s for s in ("d", "d0", "a") if s in sample[0]]
+        lines += ["## Reading sample", "", f"{len(sample)} random slots (seed 0): the systems' lines beside the "
+                  "human one.", "", "| ad | slot | labels | human | " + " | ".join(f"({s})" for s in shown) + " |",
+                  "|---|---|---|---|" + "---|" * len(shown)]
+        for x in sample:
+            lines.append(f"| {x['id'][:8]} | {x['slot'] + 1} | {'、'.join(x['labels'])} | {x['reference']} | "
+                         + " | ".join(x.get(s, "") for s in shown) + " |")
         lines.append("")
     lines += ["## Examples", ""]
     for ex in report["examples"]:

@@ -95,7 +95,7 @@ def test_a_sample_the_guard_passes_beats_a_better_scored_one_it_does_not():
     s = story(("引导购买", (10, 18)))
     llm, t = llm_with(["现在只要199元，赶紧点击下方链接！", "喜欢的话就带走吧，双十一！"])
     guard = FactGuard(FACTS.product, FACTS.facts)
-    out = narrate(FACTS, s, llm=llm, guard=guard, scorer=LineScorer(RECORDS), candidates=2)
+    out = narrate(FACTS, s, llm=llm, guard=guard, scorer=LineScorer(RECORDS), candidates=2, narrator="facts-v1")
     slot = out.slots[0]
     assert slot.candidates[0].score > slot.candidates[1].score and not slot.candidates[0].guard_ok
     assert "199" not in slot.text and "带走" in slot.text
@@ -126,13 +126,14 @@ def test_when_no_sample_says_the_slot_facts_the_fact_line_is_kept():
                          facts={"promotion": ["buy two bags, get a free ceramic cup"]})
     s = Storyline(language="en", slots=[Slot(index=1, labels=["引导购买"], budget=(5, 9), unit="words")])
     llm, _ = llm_with(["Order today and get two bags.", "Grab yours today, you will love it."])
-    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2)
+    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2, narrator="facts-v1")
     assert out.slots[0].text == "Buy two bags, get a free ceramic cup."
     assert len(out.slots[0].candidates) == 3 and out.slots[0].candidates[-1].temperature == 0.0
     # a sample that says the fact in its own words (10 words: whole, as 1.3x the budget allows) is
     # kept, and no fact line is added
     llm, _ = llm_with(["Order today and get two bags.", "Buy two bags today and get a free ceramic cup!"])
-    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2, stretch=1.3)
+    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2, stretch=1.3,
+                  narrator="facts-v1")
     assert out.slots[0].text == "Buy two bags today and get a free ceramic cup!" and len(out.slots[0].candidates) == 2
 
 
@@ -144,7 +145,7 @@ def test_when_every_sample_copies_an_earlier_line_the_fact_line_is_kept():
                                         Slot(index=2, labels=["外观设计"], budget=(3, 12), unit="words")])
     copy = "Beautifully designed by a small studio in Lisbon."
     llm, _ = llm_with([copy, copy, copy + " Deep black borders!", copy])
-    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2)
+    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2, narrator="facts-v1")
     assert out.slots[0].text == copy
     second = out.slots[1]
     assert all(c.repeats_earlier for c in second.candidates[:2]) and not second.candidates[-1].repeats_earlier

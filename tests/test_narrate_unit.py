@@ -158,7 +158,7 @@ def test_worked_examples_come_from_other_products():
     demos = bank.pick("质地/成分/材质", FACTS.product, 11)
     assert [d.narration for d in demos] == ["丝绒雾面质地，超显白。"]  # other product, about the slot's length
     llm, t = llm_with(["质地轻薄，不油腻，好吸收。"])
-    narrate(FACTS, story(("质地/成分/材质", (8, 16))), llm=llm, examples=bank)
+    narrate(FACTS, story(("质地/成分/材质", (8, 16))), llm=llm, examples=bank, narrator="facts-v1")
     msgs = t.requests[0]["messages"]
     assert [m["role"] for m in msgs] == ["system", "user", "assistant", "user"]
     assert msgs[2]["content"] == "丝绒雾面质地，超显白。"  # the worked example: a real line
@@ -250,7 +250,7 @@ def test_the_llm_rewrites_the_fact_plan_draft():
     s = story(("质地/成分/材质", (30, 36)), ("引导购买", (14, 20)))
     padded = template_baseline(FACTS, s, FactPlanModel.load())
     llm, t = llm_with(["质地轻薄不油腻，二裂酵母发酵精粹，好吸收！", "双十一289元到手四件套，赶紧冲！"])
-    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts))
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), narrator="facts-v1")
     for line, slot, res, req in zip(padded, s.slots, out.slots, t.requests, strict=True):
         assert slot.fits(line) and res.facts and all(f in line for f in res.facts)
         draft = req["messages"][-1]["content"].split("初稿：")[1].split("\n")[0]
@@ -265,7 +265,8 @@ def test_the_llm_rewrites_the_fact_plan_draft():
 def test_facts_by_label_assigns_like_baseline_a():
     s = story(("质地/成分/材质", (14, 20)), ("引导购买", (14, 20)))
     llm, t = llm_with(["质地轻薄，不油腻，好吸收！", "双十一289元到手四件套！"])
-    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), facts_by="label")
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), facts_by="label",
+                  narrator="facts-v1")
     assert [x.facts for x in out.slots] == assign_facts(s, FACTS.facts)
     assert all(f in t.requests[1]["messages"][-1]["content"] for f in out.slots[1].facts)
 

@@ -1,5 +1,10 @@
 """VideoNarrator on a CPU: one grounded narration per storyline slot.
 
+Two narrators share this entry point (``narrate(..., narrator=...)``): "sentences", the default
+(issue 25, ``tools.narration.sentences``: lines a presenter would say, selling points woven
+into one sentence, the ad's memory across slots), and "facts-v1", the previous one, described
+below and kept as a baseline.
+
 For each slot the learned fact plan (``tools.narration.factplan``) chooses the fact phrases to say
 (likely and telling ones; none when real ads would say none) and the order of the others.
 The LLM gets the product's short name and, in Chinese, its full title (what the product is: a
@@ -29,6 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
+from types import SimpleNamespace
 from typing import Literal
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
@@ -42,14 +48,12 @@ from tools.guard.factguard import FactGuard, GuardReport, sanitize_facts
 from tools.guard.injection import (
     FACTS,
     SELLING_POINTS,
-    SPOKEN,
-    WRITTEN,
     data_label,
     is_instruction,
     quote_data,
     quote_inline,
-    split_instructions,
 )
+from tools.narration.context import context_block
 from tools.narration.factplan import FactPlanModel, padding_order, plan_applies, plan_facts
 from tools.narration.lengthfit import clean_line, clipped, fit_length, mentions
 from tools.narration.linegrammar import LineGrammar, line_grammar
@@ -287,21 +291,6 @@ def _slot_messages(job: _Job, slot: Slot, assigned: list[str], previous: list[st
     msgs.append(HumanMessage(_request(job, slot, job.name, assigned, lo, hi, previous[-1] if previous else "",
                                       context_block(slot.context, lang), title=job.facts.product)))
     return msgs
-
-
-def context_block(ctx, lang: str, speech_chars: int = 80, screen_chars: int = 40) -> str:
-    """What the clip shows, for a prompt: its speech and on-screen text as quoted, labelled data
-    (a line of them that addresses the model is left out), and the concepts seen."""
-    if ctx is None:
-        return ""
-    parts = []
-    for label, text in ((SPOKEN, ctx.transcript[:speech_chars]), (WRITTEN, ctx.on_screen_text[:screen_chars])):
-        data, _ = split_instructions([text] if text.strip() else [])
-        if data:
-            parts.append(quote_inline(data_label(label, lang), data, lang))
-    if ctx.concepts:
-        parts.append(("画面内容：" if lang == "zh" else "Shown: ") + (", ".join(ctx.concepts[:5])))
-    return "\n".join(parts)
 
 
 def _generate(job: _Job, msgs: list, slot: Slot, temperature: float, grammar: LineGrammar | None = None,
@@ -573,7 +562,7 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
 
 def _narrate_sentences(job: _Job, start: float, dropped: list[str],
                        on_slot: Callable[[SlotNarration], None] | None) -> Narration:
-    """The 'sentences' narrator (``tools.narration.sentences``; imported here, it builds on this module)."""
+    """The 'sentences' narrator (``tools.narration.sentences``; it gets this module's shared pieces as a kit)."""
     from tools.narration.sellingpoints import plan_ad, selling_points
     from tools.narration.sentences import AdMemory, narrate_voice_slot
 
@@ -581,9 +570,11 @@ def _narrate_sentences(job: _Job, start: float, dropped: list[str],
     assignments = plan_ad(job.storyline, points, job.facts.product, model=job.fact_model)
     job.reserved = {p for picks in assignments for p in picks}
     memory = AdMemory()
+    kit = SimpleNamespace(Candidate=Candidate, SlotNarration=SlotNarration, copies=_copies, evidence=_evidence,
+                          generate=_generate, scoring_context=_scoring_context, without_echo=_without_echo)
     results: list[SlotNarration] = []
     for slot, assigned in zip(job.storyline.slots, assignments, strict=True):
-        res = narrate_voice_slot(job, slot, assigned, memory)
+        res = narrate_voice_slot(job, slot, assigned, memory, kit)
         results.append(res)
         if on_slot:
             on_slot(res)

@@ -1,0 +1,143 @@
+"""The 'sentences' narrator (issue 25) with a scripted LLM: selling points, the ad's memory,
+lines kept over lists, lengthening without facts, the name said once or twice, English."""
+
+from __future__ import annotations
+
+from models.llm import get_chat_model
+from models.settings import Settings
+from tests.scripted import ScriptedTransport
+from tools.core.schema import ProductFacts
+from tools.guard.factguard import FactGuard
+from tools.narration.listlines import is_list_line, sheet_phrases
+from tools.narration.narrate import ExampleBank, narrate
+from tools.narration.sellingpoints import plan_ad, selling_points
+from tools.narration.storyline import Slot, Storyline
+
+FACTS = ProductFacts(product="欧莱雅黑精华紧致抗初老面部精华液", facts={
+    "功效": ["抗初老", "提亮肤色", "效果"], "质地": ["轻薄", "不油腻"],
+    "成分/材质": ["二裂酵母发酵精粹", "玻色因", "防腐剂"], "质量/特性": ["无防腐剂添加"],
+    "活动优惠": ["289元到手四件套", "双十一"], "通用卖点": ["价格"], "鉴定/认证": ["AUTHENTICATION", "T26513"]})
+
+
+def story(*labels_budgets, language: str = "zh") -> Storyline:
+    n = len(labels_budgets)
+    unit = "chars" if language == "zh" else "words"
+    return Storyline(language=language, slots=[Slot(index=i + 1, labels=[lab], budget=b, unit=unit,
+                                                    position=i / max(1, n - 1))
+                                               for i, (lab, b) in enumerate(labels_budgets)])
+
+
+def llm_with(replies, grammar: bool = False):
+    t = ScriptedTransport(replies)
+    return get_chat_model(Settings(llm_grammar=grammar), transport=t, model="scripted"), t
+
+
+def test_phrases_that_are_not_selling_points_are_dropped():
+    points = [p for ps in selling_points(FACTS.facts).values() for p in ps]
+    # category words, a substance the product is free of, a code and a word in capitals go
+    for gone in ("效果", "价格", "防腐剂", "T26513", "AUTHENTICATION"):
+        assert gone not in points, gone
+    # the free-from claim itself stays, and so do the real selling points
+    assert {"无防腐剂添加", "玻色因", "抗初老", "双十一"} <= set(points)
+    # a term another phrase negates ("pectin instead of gelatin") is not sold as present
+    en = selling_points({"ingredients": ["gelatin", "pectin instead of gelatin", "paraben", "paraben-free"]})
+    assert en == {"ingredients": ["pectin instead of gelatin", "paraben-free"]}
+
+
+def test_the_ad_plan_says_no_phrase_twice_but_the_closing_promotion():
+    s = story(("产品推荐", (14, 20)), ("质地/成分/材质", (30, 40)), ("产品功效", (14, 20)), ("产品功效", (14, 20)),
+              ("引导购买", (14, 20)))
+    plan = plan_ad(s, selling_points(FACTS.facts), FACTS.product)
+    said = [p for picks in plan[:-1] for p in picks]
+    assert len(said) == len(set(said))
+    assert not any(a != b and a in b for a in said for b in said)  # nor one inside another
+    assert [len(p) for p in plan] and all(len(p) <= 1 for k, p in enumerate(plan) if k != 1) and len(plan[1]) <= 2
+    assert plan[-1] and plan[-1][0] in ("289元到手四件套", "双十一")  # the closing call to action: the deal
+
+
+def test_a_sentence_beats_a_list_and_facts_are_never_tacked_on():
+    s = story(("质地/成分/材质", (16, 24)), ("引导购买", (10, 16)))
+    listy = "轻薄，不油腻，玻色因，抗初老，提亮肤色。"
+    sentence = "这款精华一抹就化开，质地轻薄还不油腻。"
+    llm, t = llm_with([listy, sentence, "双十一快去下单。", "双十一赶紧点击下方链接抢！"])
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=2)
+    phrases, names = sheet_phrases(FACTS.facts), [FACTS.product, "欧莱雅黑精华"]
+    assert is_list_line(listy, phrases, names) and out.slots[0].text == sentence
+    # the short call to action (8 characters for 10-16) is lengthened with an ending, not a fact phrase
+    short = out.slots[1]
+    assert short.fits and short.text.startswith("双十一") and not any(
+        p in short.text for p in ("289元到手四件套", "抗初老", "玻色因"))
+    assert not any(is_list_line(x.text, phrases, names) for x in out.slots)
+
+
+def test_the_prompt_carries_register_memory_hook_and_call_to_action():
+    records = [{"product": f"品牌{i}面霜", "facts": {"功效": ["保湿"]},
+                "clips": [{"labels": ["产品功效"], "chars": [10, 16], "narration": f"而且用完皮肤特别水润{i}。"}]}
+               for i in range(4)]
+    s = story(("痛点铺垫", (14, 20)), ("产品功效", (10, 16)), ("引导购买", (10, 16)))
+    llm, t = llm_with(["换季皮肤总是干，你是不是也一样？", "而且用了以后提亮肤色很明显。", "双十一赶紧下单带回家！"])
+    narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), examples=ExampleBank(records))
+    first, second, last = (r["messages"][-1]["content"] for r in t.requests)
+    assert "烦恼" in first and "开场第一句" in first and "上一句" not in first
+    assert "上一句：换季皮肤总是干，你是不是也一样？" in second and "“而且”" in second  # the label's real openers
+    assert "最后一句" in last and "下单" in last and "开场" not in last
+
+
+def test_the_product_is_named_once_or_twice_an_ad():
+    s = story(*[("产品推荐", (12, 30))] * 4)
+    line = "欧莱雅黑精华真的好用，姐妹们一定要试试。"
+    llm, t = llm_with([line] * 4)
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=1)
+    named = [("欧莱雅黑精华" in x.text) for x in out.slots]
+    assert named == [True, False, False, True]  # the first line, then 它, and the close
+    assert "不要再说商品名" in t.requests[1]["messages"][-1]["content"]
+    assert out.slots[1].text.startswith("它真的好用")
+
+
+def test_a_grammar_server_gets_the_sentence_grammar():
+    s = story(("质地/成分/材质", (20, 30)),)
+    llm, t = llm_with(["这款精华质地轻薄，抹开就吸收了！"], grammar=True)
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=1)
+    root = t.requests[0]["grammar"].splitlines()[0]
+    assert root.startswith("root ::= c{2,") and all(f'"{f}"' in root for f in out.slots[0].facts)
+    assert "end ::= [。！？]" in t.requests[0]["grammar"]
+
+
+def test_english_a_price_is_never_something_you_get():
+    facts = ProductFacts(product="Nonna's Tomato Sauce", aliases=["Nonna's"],
+                         facts={"price": ["$6.50 per jar"], "target users": ["busy parents", "pasta lovers"],
+                                "size/spec": ["680 g jar"]})
+    s = story(("引导购买", (6, 12)), language="en")
+    llm, t = llm_with(["Order today and get $6.50 per jar today.", "Order today: just $6.50 per jar."])
+    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2)
+    assert out.slots[0].text == "Order today: just $6.50 per jar."
+    # and no list of audiences and pack sizes is ever made up from the sheet
+    s2 = story(("产品推荐", (6, 12)), language="en")
+    llm, _ = llm_with(["Busy parents, pasta lovers, 680 g jar.", "Busy parents and pasta lovers, dinner is ready."])
+    out = narrate(facts, s2, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2)
+    assert out.slots[0].text == "Busy parents and pasta lovers, dinner is ready."
+
+
+def test_a_clause_an_earlier_line_said_is_not_said_again_and_the_title_is_not_repeated():
+    s = story(("产品功效", (12, 30)), ("产品功效", (12, 30)), ("引导购买", (8, 20)))
+    first = "欧莱雅黑精华紧致抗初老面部精华液，质地细腻、触感顺滑。"
+    llm, _ = llm_with([first, "欧莱雅黑精华紧致抗初老面部，提亮肤色很明显，质地细腻、触感顺滑。", "双十一赶紧下单吧！"])
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=1)
+    second = out.slots[1].text
+    # the copied clause is gone, and the title's first words (the product named a second time) are 它
+    assert "质地细腻" not in second and "欧莱雅" not in second and second.startswith("它")
+    assert "提亮肤色" in second and out.slots[1].fits
+
+
+def test_english_a_line_cut_on_a_dangling_word_loses_to_a_whole_one():
+    facts = ProductFacts(product="Aurora Espresso Blend", aliases=["Aurora"],
+                         facts={"quality/features": ["roasted in small batches"]})
+    s = story(("质量/特性介绍", (6, 9)), language="en")
+    garbled = "they can golden roasted in small batches. Now the taste, you get."  # issue 25's demo, near enough
+    llm, _ = llm_with([garbled, "Every bag is roasted in small batches for you."])
+    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2, stretch=1.3)
+    assert out.slots[0].text == "Every bag is roasted in small batches for you."
+    # alone, the dangling clause is dropped rather than spoken
+    llm, _ = llm_with(["It is roasted in small batches, the"])
+    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=1, stretch=1.3)
+    assert not out.slots[0].text.endswith("the.") and "roasted in small batches" in out.slots[0].text

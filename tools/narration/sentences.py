@@ -1,0 +1,317 @@
+"""The 'sentences' narrator (issue 25): lines a presenter would say, not lists of fact phrases.
+
+Per slot, the LLM gets the product (short name and, in Chinese, its title), the slot's label
+with the register it is said in (``tools/data/narration_voice.json``: a pain point opens with
+the viewer's problem, a call to action tells them what to do now), one or two selling points
+to weave into the sentence (:mod:`tools.narration.sellingpoints`: no category words, no
+substance the product is free of, nothing said in an earlier slot), the previous line with
+the openers real lines of that label use to continue (而且, 所以, 你看... learned from the
+worked-example records), a hook in the first slot, a call to action in the last, and whether
+it may name the product (once or twice an ad). Before it, one worked example: a real line of
+the same label from another product that carries its facts inside a sentence (never a list
+line by :mod:`tools.narration.listlines`).
+
+Chinese lines are written under :func:`tools.narration.linegrammar.sentence_grammar` (the
+selling points verbatim, no digits or symbols of the model's own, one sentence end, no bare
+fact opening the line). Each slot is sampled twice; the line kept is the one the guard
+passes, that is no list line, repeats no fact or clause, does not copy an earlier line, fits
+its budget whole, carries its selling points, and scores best with the reranker (real lines'
+wording, :class:`tools.narration.linescore.LineScorer`). A short line is lengthened with a
+neutral ending of its label, never with a fact phrase.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+from prompts import render
+from tools.core.labels import get_label
+from tools.core.text import tokens
+from tools.guard.factguard import GuardReport
+from tools.guard.injection import SELLING_POINTS, data_label, is_instruction, quote_inline
+from tools.narration.lengthfit import clipped, fit_length, mentions
+from tools.narration.linegrammar import LineGrammar, sentence_grammar
+from tools.narration.listlines import clauses, is_list_line, repeats_clause, repeats_fact
+from tools.narration.names import short_name, untagged
+from tools.narration.storyline import Slot, text_length
+
+__all__ = ["AdMemory", "narrate_voice_slot", "openers", "voice"]
+
+
+@lru_cache(maxsize=1)
+def voice() -> dict:
+    """The registers, endings and English links of ``tools/data/narration_voice.json``."""
+    return json.loads((resources.files("tools") / "data" / "narration_voice.json").read_text(encoding="utf-8"))
+
+
+@dataclass
+class AdMemory:
+    """What the ad has said so far: its lines, how often it named the product."""
+
+    lines: list[str] = field(default_factory=list)
+    named: int = 0
+
+
+# a shop or platform an opener may name ("天猫双十一..."): not a link, and not on the sheet
+_PLATFORMS = frozenset({"天猫", "京东", "抖音", "淘宝", "直播间", "快手", "拼多多"})
+
+
+def openers(examples, label: str, k: int = 4, min_count: int = 3) -> list[str]:
+    """The words real lines of ``label`` most often open with (2+ characters, no digits), from the
+    worked-example records; English: the shipped links."""
+    if examples is None or examples.unit != "chars":
+        return list(voice()["connectives_en"])
+    cache = examples.__dict__.setdefault("_openers", {})
+    zh = get_label(label).zh
+    if zh not in cache:
+        counts: Counter = Counter()
+        for d in examples.demos.get(zh, []):
+            words = [w for w in tokens(d.narration) if w.strip()]
+            if words and len(words[0]) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", words[0]) \
+                    and words[0] not in d.product and not any(words[0] in f for f in d.facts) \
+                    and words[0] not in _PLATFORMS:
+                counts[words[0]] += 1
+        cache[zh] = [w for w, c in counts.most_common(k) if c >= min_count]
+    return cache[zh]
+
+
+def _closers(label: str, lang: str) -> list[str]:
+    table = voice()["closers"][lang]
+    return list(table.get(get_label(label).zh, table["default"]))
+
+
+def _register(label: str, lang: str) -> str:
+    return voice()["register"][get_label(label).zh][lang]
+
+
+def _demo_ok(demo, unit: str) -> bool:
+    """A worked example worth imitating: carries at most two facts, inside sentences."""
+    names = [short_name(demo.product, language="zh" if unit == "chars" else "en"), demo.product]
+    return len(demo.facts) <= 2 and not is_list_line(demo.narration, demo.facts, names)
+
+
+def _request(job, slot: Slot, product: str, title: str, facts: list[str], lo: int, hi: int, *, previous: str = "",
+             context: str = "", name_ok: bool = True, openers_: list[str] | None = None) -> str:
+    lang = job.storyline.language
+    lab = get_label(slot.labels[0])
+    title = untagged(title)
+    if title == product or is_instruction(title) or lang != "zh":
+        title = ""
+    labels = "、".join(slot.labels) if lang == "zh" else ", ".join(get_label(x).en for x in slot.labels)
+    return render(f"narrate_voice_{lang}.j2", product=product, title=title, labels=labels,
+                  definition=lab.definition if lang == "zh" else lab.definition_en,
+                  register=_register(slot.labels[0], lang), facts=facts,
+                  facts_block=quote_inline(data_label(SELLING_POINTS, lang), facts, lang,
+                                           none="无" if lang == "zh" else "none"),
+                  context=context, previous=previous, openers=openers_ or [],
+                  hook=slot.index == 1, cta=slot.index == len(job.storyline.slots) and slot.index > 1,
+                  name_ok=name_ok, index=slot.index, total=len(job.storyline.slots), lo=lo, hi=hi)
+
+
+def _messages(job, slot: Slot, assigned: list[str], memory: AdMemory, name_ok: bool) -> list:
+    """System rules, one worked example (same label, another product, facts inside a sentence), the request."""
+    from tools.narration.context import context_block
+
+    lang = job.storyline.language
+    lo, hi = slot.budget
+    msgs: list = [SystemMessage(render(f"narrate_voice_system_{lang}.j2", brief=job.brief))]
+    if job.examples is not None:
+        pool = job.examples.pick(slot.labels[0], job.facts.product, (lo + hi) // 2, k=6, seed=slot.index,
+                                 n_facts=len(assigned))
+        for d in [d for d in pool if _demo_ok(d, slot.unit)][:1]:
+            n = text_length(d.narration, slot.unit)
+            msgs += [HumanMessage(_request(job, slot, short_name(d.product, language=lang), d.product, d.facts,
+                                           max(1, n - 3), n + 3)),
+                     AIMessage(d.narration)]
+    msgs.append(HumanMessage(_request(job, slot, job.name, job.facts.product, assigned, lo, hi,
+                                      previous=memory.lines[-1] if memory.lines else "",
+                                      context=context_block(slot.context, lang), name_ok=name_ok,
+                                      openers_=openers(job.examples, slot.labels[0]) if memory.lines else [])))
+    return msgs
+
+
+def _names(job) -> list[str]:
+    names = {job.name, job.facts.product, untagged(job.facts.product), *job.facts.aliases}
+    return sorted((n for n in names if n and len(n) >= 2), key=len, reverse=True)
+
+
+def _title_prefix(text: str, names: list[str]) -> list[str]:
+    """The longest stretch of each name, from its start (3+ characters), that ``text`` says: the
+    1.5B model often writes the title's first words ("欧莱雅黑精华紧致抗初老面部精华液...")."""
+    out = []
+    for n in names:
+        for k in range(len(n), 2, -1):
+            if n[:k] in text:
+                out.append(n[:k])
+                break
+    return out
+
+
+def _unname(text: str, names: list[str], lang: str) -> str:
+    """``text`` with the product's name said as 它 / it (the ad named it enough)."""
+    if lang == "zh":
+        names = sorted(set(names) | set(_title_prefix(text, names)), key=len, reverse=True)
+    for n in names:
+        if lang == "zh":
+            text = re.sub(r"(这款|这个|这支|这瓶)?" + re.escape(n), lambda m: m.group(1) or "它", text)
+        else:
+            text = re.sub(r"\b(?:the |this |our )?" + re.escape(n) + r"\b", "it", text, flags=re.I)
+            text = text[:1].upper() + text[1:]
+    return text
+
+
+def _price_as_gift(text: str, facts: dict[str, list[str]]) -> bool:
+    """English: a price read as something the viewer gets ("get $24.90 per jar")."""
+    prices = [p for f, ps in facts.items() if "price" in f.lower() or "价格" in f for p in ps]
+    low = text.lower()
+    return any(re.search(r"\bget\s+(?:\w+\s+){0,2}" + re.escape(m.group(0).lower()), low)
+               for p in prices for m in [re.search(r"[$€£¥]\s?\d[\d.,]*", p)] if m)
+
+
+def _echoes(text: str, earlier: list[str]) -> bool:
+    """Whether ``text`` says again a clause (4+ word characters) an earlier line of the ad said."""
+    said = {re.sub(r"\W", "", c) for line in earlier for c in clauses(line)}
+    return any(len(k := re.sub(r"\W", "", c)) >= 4 and k in said for c in clauses(text))
+
+
+def _without_earlier(text: str, earlier: list[str], lang: str) -> str:
+    """``text`` less the clauses (4+ word characters) an earlier line of the ad said: the small
+    model copies the previous line it is shown ("质地细腻、触感顺滑" three slots in a row)."""
+    if not earlier:
+        return text
+    from tools.core.text import split_clauses
+
+    said = {re.sub(r"\W", "", c).lower() for line in earlier for c in [*clauses(line), *split_clauses(line)]}
+    kept = [c for c in split_clauses(text) if not (len(k := re.sub(r"\W", "", c).lower()) >= 4 and k in said)]
+    out = "".join(kept).strip() if lang == "zh" else " ".join(k.strip() for k in kept).strip()
+    if out and out[-1] in "，、；：,;:":
+        out = out[:-1] + ("。" if lang == "zh" else ".")
+    if lang != "zh":
+        out = re.sub(r"^(?:and|but|so|plus)\s+", "", out, flags=re.I)
+        out = out[:1].upper() + out[1:]
+    return out or text
+
+
+# words an English clause cannot end on (a line cut after them dangles)
+_CUT_WORDS = frozenset("""a an the and or but of to for from by at in on with without get gets your our their my this
+these those its is are was were be been very so than that as into onto per plus over under about can will""".split())
+
+
+def _broken(text: str, lang: str) -> bool:
+    """English: a line a voice cannot say whole: a clause ending on "the", "a", "get"..., a clause of one
+    word, a sentence that starts in lower case ("they can golden. Now the taste, you get.")."""
+    if lang == "zh":
+        return False
+    parts = [p.strip() for p in re.split(r"[,;:.!?]+", text) if p.strip()]
+    sentences = [p.strip() for p in re.split(r"[.!?]+", text) if p.strip()]
+    return any(len(p.split()) < 2 or p.split()[-1].lower() in _CUT_WORDS for p in parts) or \
+        any(x[:1].islower() for x in sentences)
+
+
+def _mend(text: str, lang: str) -> str:
+    """English: a last clause that dangles ("..., the.") dropped."""
+    if lang == "zh":
+        return text
+    m = re.match(r"^(.*\w)[,;:]\s+(\w+)[.!?]$", text)
+    if m and m.group(2).lower() in _CUT_WORDS:
+        return m.group(1) + "."
+    return text
+
+
+@dataclass
+class _Sample:
+    final: str
+    unguarded: str
+    report: GuardReport | None
+    key: tuple
+    free_key: tuple
+    candidate: object
+
+
+def _judge(job, slot: Slot, raw: str, assigned: list[str], memory: AdMemory, name_ok: bool, k: int,
+           temperature: float, ctx, kit) -> _Sample:
+    """One sample, repaired, un-named where due, fitted, and its ranking keys (guarded and not)."""
+    Candidate, _copies = kit.Candidate, kit.copies
+
+    lang = job.storyline.language
+    names = _names(job)
+    closers = _closers(slot.labels[0], lang)
+    fresh_closers = [c for c in closers if not any(c in line for line in memory.lines)] or closers
+    phrases = job.sheet_phrases
+
+    def fit(text: str) -> str:
+        text = text if name_ok else _unname(text, names, lang)
+        text = _without_earlier(text, memory.lines, lang)
+        return _mend(fit_length(text, slot.budget, slot.unit, fresh_closers, lang, keep=assigned,
+                                stretch=job.stretch, append_keep=False), lang)
+
+    def key(text: str, source: str, ok: bool) -> tuple:
+        whole = not clipped(source, text)
+        fits_bare = slot.budget[0] <= text_length(source if name_ok else _unname(source, names, lang), slot.unit)
+        said = sum(mentions(p, text, slot.unit) for p in assigned)
+        fluent = not (is_list_line(text, phrases, names) or repeats_fact(text, phrases) or repeats_clause(text)
+                      or _broken(text, lang))
+        score = job.scorer.score(text, ctx) if ctx is not None else 0.0
+        fresh = not (_copies(text, memory.lines) or _echoes(text, memory.lines))
+        return (ok, fluent, fresh, not _price_as_gift(text, job.clean_facts), whole,
+                said, fits_bare, score, -k)
+
+    report = job.guard.check(raw) if job.guard is not None else None
+    ok = report is None or report.ok
+    repaired = job.guard.repair(raw) if job.guard is not None else raw
+    final = fit(repaired)
+    unguarded = fit(raw)
+    g_key, f_key = key(final, repaired, ok), key(unguarded, raw, True)
+    cand = Candidate(text=final, raw=unguarded, score=round(g_key[-2], 5), guard_ok=ok,
+                     repeats_earlier=not g_key[2], clipped=not g_key[4], temperature=temperature)
+    return _Sample(final, unguarded, report, g_key, f_key, cand)
+
+
+def narrate_voice_slot(job, slot: Slot, assigned: list[str], memory: AdMemory, kit):
+    """One slot's line by the 'sentences' narrator (module doc); updates ``memory``.
+
+    ``kit``: what this narrator shares with ``tools.narration.narrate`` (which calls it), passed
+    in rather than imported back: ``Candidate``, ``SlotNarration``, ``copies``, ``evidence``,
+    ``generate``, ``scoring_context``, ``without_echo``."""
+    SlotNarration, _evidence, _generate = kit.SlotNarration, kit.evidence, kit.generate
+    _scoring_context, _without_echo = kit.scoring_context, kit.without_echo
+
+    lang = job.storyline.language
+    total = len(job.storyline.slots)
+    name_ok = memory.named == 0 or (memory.named == 1 and slot.index == total)
+    msgs = _messages(job, slot, assigned, memory, name_ok)
+    grammar: LineGrammar | None = sentence_grammar(assigned, slot.budget) if job.constrained else None
+    ctx = _scoring_context(job, slot) if job.scorer is not None else None
+    temps = [0.2] + [0.8] * (job.candidates - 1)
+    samples = []
+    for k, temperature in enumerate(temps):
+        raw = _generate(job, msgs, slot, temperature=temperature, grammar=grammar, sample=k)
+        samples.append(_judge(job, slot, raw, assigned, memory, name_ok, k, temperature, ctx, kit))
+    best = max(samples, key=lambda s: s.key)
+    free = max(samples, key=lambda s: s.free_key)
+    attempts, flags = len(temps), []
+    if best.report is not None:
+        flags = [p for c in best.report.unsupported for p in c.problems] + \
+                [f"risk word: {w}" for w in best.report.risk_words]
+        if not best.report.ok and job.max_retries > 0:
+            feedback = render(f"narrate_feedback_{lang}.j2", problems=best.report.feedback(lang),
+                              lo=slot.budget[0], hi=slot.budget[1])
+            text = _without_echo(_generate(job, [*msgs, AIMessage(best.final), HumanMessage(feedback)], slot,
+                                           temperature=0.5, grammar=grammar), feedback)
+            attempts += 1
+            retry = _judge(job, slot, text, assigned, memory, name_ok, len(temps), 0.5, ctx, kit)
+            best = max([best, retry], key=lambda s: s.key)
+    final = best.final
+    memory.lines.append(final)
+    memory.named += any(n.lower() in final.lower() for n in _names(job))
+    return SlotNarration(index=slot.index, labels=slot.labels, text=final, raw=free.unguarded, budget=slot.budget,
+                         unit=slot.unit, facts=assigned, sentences=_evidence(job, final), flags=flags,
+                         attempts=attempts, source="llm" if final else "fallback",
+                         candidates=[s.candidate for s in samples] if len(samples) > 1 else [])
