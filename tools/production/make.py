@@ -167,12 +167,13 @@ def arrange_variants(p: Planned, settings: Settings, catalog, llm=None,
 
 
 def narrate_variant(p: Planned, variant: Plan, settings: Settings, llm=None,
-                    say: Callable[[str], None] = lambda msg: None):
+                    say: Callable[[str], None] = lambda msg: None, examples=None):
     """Stage 2 (voice-over modes): one guarded line per slot of ``variant``
-    (a :class:`~tools.narration.narrate.Narration`)."""
+    (a :class:`~tools.narration.narrate.Narration`). ``examples``: the narrator's worked examples
+    (an :class:`~tools.narration.narrate.ExampleBank`; None: the shipped English ones in English)."""
     say(f"writing the narration ({len(variant.slots)} slots) and checking it against the facts")
     durations = [round(s.duration, 3) for s in variant.slots]  # the timeline's item durations
-    return _narrate(variant, durations, p.product, p.spec, p.language, settings, llm or p.chat)
+    return _narrate(variant, durations, p.product, p.spec, p.language, settings, llm or p.chat, examples)
 
 
 def spoken_lines(texts: Sequence[str], language: str) -> list[str]:
@@ -328,7 +329,7 @@ def _fallback(settings: Settings, catalog, product: str | None, analysis: Analys
 
 
 def _narrate(plan: Plan, durations: Sequence[float], facts: ProductFacts | None, spec: AdSpec, language: str,
-             settings: Settings, llm):
+             settings: Settings, llm, examples=None):
     from models.llm import get_chat_model
     from models.loaders import text_embedder
     from tools.analysis.tags import group_of
@@ -352,7 +353,8 @@ def _narrate(plan: Plan, durations: Sequence[float], facts: ProductFacts | None,
     # English: worked examples written for invented products; two samples a slot (the guard's
     # verdict, no copy of an earlier line and a line kept whole choose); a line of whole clauses
     # may run to 1.3x its budget, which the voice absorbs by speaking up to 1.3x faster
-    examples = ExampleBank.english() if language == "en" else None
+    if examples is None:
+        examples = ExampleBank.english() if language == "en" else None
     return narrate(facts, story, llm=chat, guard=guard, brief=brief, examples=examples, candidates=2,
                    stretch=VOICE_MAX_RATE)
 

@@ -114,10 +114,17 @@ def _ffmpeg_into(out: Path, cmd: Callable[[Path], list[str]], what: str, *, tag:
     return out
 
 
+# a fade through black, even on both sides: the outgoing picture down to black in the first half,
+# the incoming one up from black in the second (xfade's own fadeblack drops the outgoing picture
+# early); P runs from 1 to 0; black is Y 16, U V 128 (limited-range YUV)
+_FADE_BLACK = ("custom:expr='if(gt(P,0.5),if(eq(PLANE,0),16+(A-16)*(2*P-1),128+(A-128)*(2*P-1)),"
+               "if(eq(PLANE,0),16+(B-16)*(1-2*P),128+(B-128)*(1-2*P)))'")
+
+
 def _xfade_name(kind: str) -> str:
     """ffmpeg's xfade transition for a timeline's kind: a crossfade (dissolve), a fade through
     black, or a slide."""
-    return {"crossfade": "fade", "dissolve": "fade", "fade": "fadeblack", "slide": "slideleft"}.get(kind, "fade")
+    return {"crossfade": "fade", "dissolve": "fade", "fade": _FADE_BLACK, "slide": "slideleft"}.get(kind, "fade")
 
 
 def _ffmpeg_colour(rgb: str | None, alpha: float = 1.0) -> str:
@@ -136,7 +143,7 @@ def _overlay_filters(tl: Timeline, files: list[str]) -> list[str]:
         x0, y0 = box.x * tl.width, box.y * tl.height
         bw, bh = box.w * tl.width, box.h * tl.height
         back = (f":box=1:boxcolor={_ffmpeg_colour(box.background, 0.85)}:boxborderw={max(2, size // 4)}"
-                if box.background else ":borderw=2:bordercolor=0x000000a0")
+                if box.background else f":borderw={max(2, round(size * 0.06))}:bordercolor=0x000000c0")
         out.append(f"drawtext=fontfile={filter_value(FONT_FILE)}:textfile={filter_value(name)}:expansion=none:"
                    f"fontsize={size}:fontcolor={_ffmpeg_colour(box.color)}{back}:"
                    f"x={x0:.1f}+({bw:.1f}-tw)/2:y={y0:.1f}+({bh:.1f}-th)/2:"
@@ -172,7 +179,9 @@ def ffmpeg_command(tl: Timeline, out: str | Path, ass: str | Path | None = None,
     for k, it in enumerate(tl.items):
         x, y, cw, ch = _crop_expr(tl, it)
         length = it.duration + (it.transition_seconds if it.transition_out != "cut" else 0.0)
-        f.append(f"[{k}:v]trim=duration={length:.3f},setpts=PTS-STARTPTS,fps={tl.fps},"
+        exact = f",trim=end_frame={max(1, round(length * tl.fps))}" if tl.frame_exact else ""
+        read = length + (2 / tl.fps if tl.frame_exact else 0.0)  # exact: enough frames for the frame trim
+        f.append(f"[{k}:v]trim=duration={read:.3f},setpts=PTS-STARTPTS,fps={tl.fps}{exact},"
                  f"crop=w={cw}:h={ch}:x='{x}':y='{y}',scale={tl.width}:{tl.height}:flags=bilinear,setsar=1,"
                  f"format=yuv420p,settb=AVTB[v{k}]")
     last = "v0"
@@ -222,11 +231,15 @@ def ffmpeg_command(tl: Timeline, out: str | Path, ass: str | Path | None = None,
     else:
         f.append(f"anullsrc=r=48000:cl=mono,atrim=duration={tl.duration:.3f}[speech]")
     if music_input is not None:
-        f.append("[speech]asplit=2[sp][key]")
-        f.append(f"[{music_input}:a]aresample=48000,atrim=duration={tl.duration:.3f},volume=0.35,"
-                 f"afade=t=in:d=0.5,afade=t=out:st={max(0.0, tl.duration - 1.2):.3f}:d=1.2[bed]")
-        f.append("[bed][key]sidechaincompress=threshold=0.03:ratio=8:attack=20:release=350[ducked]")
-        f.append("[sp][ducked]amix=inputs=2:normalize=0[mix]")
+        f.append(f"[{music_input}:a]aresample=48000,atrim=duration={tl.duration:.3f},volume={tl.music_gain:g},"
+                 f"afade=t=in:d={0.5 if tl.music_duck else 0.05},"
+                 f"afade=t=out:st={max(0.0, tl.duration - 1.2):.3f}:d=1.2[bed]")
+        if tl.music_duck:
+            f.append("[speech]asplit=2[sp][key]")
+            f.append("[bed][key]sidechaincompress=threshold=0.03:ratio=8:attack=20:release=350[ducked]")
+            f.append("[sp][ducked]amix=inputs=2:normalize=0[mix]")
+        else:  # the beat stays audible under the voice (a template cut on it)
+            f.append("[speech][bed]amix=inputs=2:normalize=0[mix]")
         mix = "mix"
     else:
         mix = "speech"

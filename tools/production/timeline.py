@@ -122,6 +122,9 @@ class Timeline:
     overlays: list[TextBox] = field(default_factory=list)  # text boxes drawn on the picture (a template's layout)
     subtitle_look: SubtitleLook | None = None  # None: the default look (white, black outline, lower third)
     burn_subtitles: bool = True  # False: subtitles written as files only, not drawn on the picture
+    music_gain: float = 0.35  # the music bed's volume
+    music_duck: bool = True  # the music ducked under speech (sidechain compression)
+    frame_exact: bool = False  # each item exactly its whole frames after the frame-rate change (cuts on beats)
 
     def as_dict(self) -> dict:
         return asdict(self)
