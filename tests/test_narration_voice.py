@@ -141,3 +141,12 @@ def test_english_a_line_cut_on_a_dangling_word_loses_to_a_whole_one():
     llm, _ = llm_with(["It is roasted in small batches, the"])
     out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=1, stretch=1.3)
     assert not out.slots[0].text.endswith("the.") and "roasted in small batches" in out.slots[0].text
+
+
+def test_an_english_line_never_ends_on_a_fragment_a_voice_cannot_say():
+    from tools.narration.sentences import _mend
+
+    assert _mend("Look at that crema, they can golden. you get.", "en") == "Look at that crema, they can golden."
+    assert _mend("Smooth finish, rich crema, and the.", "en") == "Smooth finish, rich crema."
+    whole = "Order today and get the 30-day freshness guarantee."
+    assert _mend(whole, "en") == whole and _mend("这款真的很好用，", "zh") == "这款真的很好用，"

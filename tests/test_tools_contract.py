@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -108,7 +109,11 @@ def env(tmp_path, monkeypatch, synthetic):
     (work / "live.mp4").write_bytes(b"\0" * 64)
     (work / "facts.json").write_text(json.dumps(FACTS))
     (home / "library" / "templates").mkdir(parents=True)
-    (home / "library" / "templates" / "hook-first-15s.json").write_text("{}")
+    builtin = json.loads((Path(__file__).resolve().parent.parent / "tools" / "data" / "templates" /
+                          "hook_first_15.json").read_text())
+    (home / "library" / "templates" / "hook-first-15s.json").write_text(json.dumps({**builtin,
+                                                                                  "name": "hook-first-15s"}))
+    (home / "library" / "templates" / "broken.json").write_text("{}")  # not a template: not listed
     with using_settings(Settings(home=home), workdir=work):
         yield SimpleNamespace(work=work, home=home, engine=engine, stream=str(work / "live.mp4"),
                               facts=[str(work / "facts.json")], media=synthetic["colour_cuts"])
@@ -141,6 +146,8 @@ def _fake_analysis(monkeypatch):
 GOOD = {
     "analyze_video": lambda env: TOOLS["analyze_video"](env.stream, facts=env.facts),
     "describe_video": lambda env: TOOLS["describe_video"](_catalogued(env.media)),
+    "extract_template": lambda env: TOOLS["extract_template"](shutil.copy(env.media, env.work / "ref.mp4"),
+                                                              name="ref"),
     "search_clips": lambda env: TOOLS["search_clips"]("a cup of coffee being poured", k=3),
     "check_facts": lambda env: TOOLS["check_facts"]("Medium-dark roast.\nOnly $19.99!", env.facts[0]),
     "list_library": lambda env: TOOLS["list_library"](),
@@ -153,6 +160,7 @@ GOOD = {
 BAD = {
     "analyze_video": lambda env: TOOLS["analyze_video"]("/etc/passwd"),
     "describe_video": lambda env: TOOLS["describe_video"]("../../etc/passwd"),
+    "extract_template": lambda env: TOOLS["extract_template"](env.stream, name="../x"),  # not a name
     "search_clips": lambda env: TOOLS["search_clips"]("   "),
     "check_facts": lambda env: TOOLS["check_facts"]("Only $19.99!", env.stream),  # not a fact sheet
     "list_library": lambda env: ((env.home / "catalog.sqlite").write_text("garbage"), TOOLS["list_library"]())[1],
@@ -291,7 +299,9 @@ def test_the_library_lists_videos_sheets_templates_and_ads(env):
     got = TOOLS["list_library"]()
     assert got["workdir"] == str(env.work)
     assert [s["product"] for s in got["fact_sheets"]] == ["Aurora Espresso Blend"]
-    assert [t["name"] for t in got["templates"]] == ["hook-first-15s"]
+    mine = [t["name"] for t in got["templates"] if not t["builtin"]]
+    assert mine == ["hook-first-15s"]  # the user's, readable ones only
+    assert {"hook_first_15", "closeup_30", "promo_countdown_15"} <= {t["name"] for t in got["templates"]}
     assert [a["video"] for a in got["ads"]] == [made["video"]]
 
 

@@ -216,12 +216,22 @@ def _broken(text: str, lang: str) -> bool:
 
 
 def _mend(text: str, lang: str) -> str:
-    """English: a last clause that dangles ("..., the.") dropped."""
+    """English: a last clause that dangles ("..., the.") dropped, then trailing sentences a voice
+    cannot say whole ("Look at that crema. you get.") while a whole one stays."""
     if lang == "zh":
         return text
     m = re.match(r"^(.*\w)[,;:]\s+(\w+)[.!?]$", text)
     if m and m.group(2).lower() in _CUT_WORDS:
-        return m.group(1) + "."
+        text = m.group(1) + "."
+    sentences = re.findall(r"[^.!?]+[.!?]*", text.strip())
+    while len(sentences) > 1 and _broken(sentences[-1].strip(), lang):
+        sentences.pop()
+        text = "".join(sentences).strip()
+        text = text if text[-1:] in ".!?" else text + "."
+    last = re.split(r"[,;:]\s+", text.rstrip(".!? "))
+    while len(last) > 1 and last[-1].split()[-1:] and last[-1].split()[-1].lower() in _CUT_WORDS:
+        last.pop()
+        text = ", ".join(last) + "."
     return text
 
 
