@@ -8,10 +8,11 @@ file with ``reelwright make --music``.
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
 import numpy as np
+
+from tools.core.files import write_wav
 
 __all__ = ["music_bed"]
 
@@ -43,13 +44,4 @@ def music_bed(path: str | Path, seconds: float = 40.0, bpm: float = 100.0, sr: i
     out[:fade] *= np.linspace(0, 1, fade)
     out[-fade:] *= np.linspace(1, 0, fade)
     pcm = (np.clip(out / max(1e-6, float(np.abs(out).max())) * 0.6, -1, 1) * 32767).astype("<i2")
-    stereo = np.repeat(pcm[:, None], 2, axis=1)
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.part")
-    with wave.open(str(tmp), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(sr)
-        w.writeframes(stereo.tobytes())
-    tmp.replace(path)
-    return path
+    return write_wav(path, pcm, sr)

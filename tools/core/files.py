@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["write_atomic", "save_npz", "load_npz", "content_hash"]
+__all__ = ["write_atomic", "write_wav", "save_npz", "load_npz", "content_hash"]
 
 
 def write_atomic(target: Path, raw: bytes, mode: int | None = None) -> Path:
@@ -63,3 +63,19 @@ def content_hash(path: str | os.PathLike, chunk: int = 8 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def write_wav(path: str | Path, pcm: np.ndarray, sr: int, channels: int = 2) -> Path:
+    """Mono 16-bit ``pcm`` written as a ``channels``-channel WAV, via a partial file renamed into place."""
+    import wave
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.part")
+    with wave.open(str(tmp), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(sr)
+        w.writeframes(np.repeat(np.asarray(pcm, "<i2")[:, None], channels, axis=1).tobytes())
+    tmp.replace(path)
+    return path
+

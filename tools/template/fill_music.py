@@ -15,12 +15,12 @@ beats, and cuts snapped onto them.
 
 from __future__ import annotations
 
-import wave
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from tools.core.files import write_wav
 from tools.template.model import Template
 
 __all__ = ["MIN_SLOT", "scaled_durations", "music_beats", "beat_grid", "best_phase", "music_bed", "snap_cuts",
@@ -102,15 +102,7 @@ def music_bed(path: str | Path, seconds: float, bpm: float, phase: float = 0.0, 
             out[s0:s0 + m] += np.exp(-tt * 9) * (0.3 * np.sin(2 * np.pi * root * tt)
                                                  + 0.08 * np.sin(2 * np.pi * 4 * root * tt))
     pcm = (np.clip(out / max(1e-6, float(np.abs(out).max())) * 0.7, -1, 1) * 32767).astype("<i2")
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.part")
-    with wave.open(str(tmp), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(sr)
-        w.writeframes(np.repeat(pcm[:, None], 2, axis=1).tobytes())
-    tmp.replace(path)
-    return path
+    return write_wav(path, pcm, sr)
 
 
 def snap_cuts(durations: Sequence[float], beats: Sequence[float], fps: int = 30,
