@@ -270,7 +270,9 @@ def _judge(job, slot: Slot, raw: str, assigned: list[str], memory: AdMemory, nam
                       or _broken(text, lang))
         score = job.scorer.score(text, ctx) if ctx is not None else 0.0
         fresh = not (_copies(text, memory.lines) or _echoes(text, memory.lines))
-        return (ok, fluent, fresh, not _price_as_gift(text, job.clean_facts), whole,
+        # a line that repeats an earlier one is worse than any other flaw but the guard's: the ad
+        # must read as one script (the memory across slots)
+        return (ok, fresh, fluent, not _price_as_gift(text, job.clean_facts), whole,
                 said, fits_bare, score, -k)
 
     report = job.guard.check(raw) if job.guard is not None else None
@@ -280,7 +282,7 @@ def _judge(job, slot: Slot, raw: str, assigned: list[str], memory: AdMemory, nam
     unguarded = fit(raw)
     g_key, f_key = key(final, repaired, ok), key(unguarded, raw, True)
     cand = Candidate(text=final, raw=unguarded, score=round(g_key[-2], 5), guard_ok=ok,
-                     repeats_earlier=not g_key[2], clipped=not g_key[4], temperature=temperature)
+                     repeats_earlier=not g_key[1], clipped=not g_key[4], temperature=temperature)
     return _Sample(final, unguarded, report, g_key, f_key, cand)
 
 
