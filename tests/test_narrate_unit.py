@@ -87,12 +87,12 @@ def test_narrate_guards_and_fits_every_slot():
     s = story(("产品推荐", (14, 20)), ("引导购买", (12, 18)))
     llm, t = llm_with(["这款欧莱雅黑精华抗初老又提亮肤色，姐妹们冲！",
                        "现在只要199元！", "双十一只要199元，真的划算！",  # guard rejects 199 twice -> removed
-                       ])
+                       "双十一到了，喜欢的赶紧去下单！"])  # what is left is short: one more sentence
     guard = FactGuard(FACTS.product, FACTS.facts)
     out = narrate(FACTS, s, llm=llm, guard=guard)
     assert [x.fits for x in out.slots] == [True, True]
     assert "199" not in out.slots[1].text and out.slots[1].flags
-    assert out.slots[1].attempts == 2
+    assert out.slots[1].attempts == 3 and out.slots[1].text == "双十一到了，喜欢的赶紧去下单！"
     for slot in out.slots:
         assert guard.check(slot.text).unsupported_numbers == []
     # the feedback turn told the model what was wrong
@@ -281,7 +281,7 @@ def test_a_grammar_server_gets_each_slots_facts_as_literals():
         root = req["grammar"].splitlines()[0]
         assert res.facts and all(f'"{f}"' in root for f in res.facts)
         assert res.fits
-    tf = ScriptedTransport(["质地轻薄！", "赶紧冲！"])
+    tf = ScriptedTransport(["质地轻薄！", "抹在脸上一下子就吸收了，一点也不黏。", "赶紧冲！", "双十一到了，喜欢的赶紧去下单！"])
     free = narrate(FACTS, s, llm=get_chat_model(Settings(llm_grammar=True), transport=tf, model="scripted"),
                    constrained=False)
     assert free.slots[0].fits and not any("grammar" in req for req in tf.requests)

@@ -85,13 +85,15 @@ def test_the_prompt_carries_register_memory_hook_and_call_to_action():
 
 def test_the_product_is_named_once_or_twice_an_ad():
     s = story(*[("产品推荐", (12, 30))] * 4)
-    line = "欧莱雅黑精华真的好用，姐妹们一定要试试。"
-    llm, t = llm_with([line] * 4)
+    lines = ["欧莱雅黑精华真的好用，姐妹们一定要试试。", "欧莱雅黑精华，用完皮肤亮亮的，早晚都能用。",
+             "欧莱雅黑精华抹开就吸收，一点也不黏。", "欧莱雅黑精华现在下单正合适。"]
+    llm, t = llm_with(lines)
     out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=1)
     named = [("欧莱雅黑精华" in x.text) for x in out.slots]
     assert named == [True, False, False, True]  # the first line, then 它, and the close
     assert "不要再说商品名" in t.requests[1]["messages"][-1]["content"]
-    assert out.slots[1].text.startswith("它真的好用")
+    # the name alone as a clause leaves no "它，": the line reads "它用完皮肤亮亮的"
+    assert out.slots[1].text.startswith("它用完皮肤亮亮的") and out.slots[2].text.startswith("它抹开就吸收")
 
 
 def test_a_grammar_server_gets_the_sentence_grammar():
@@ -120,13 +122,15 @@ def test_english_a_price_is_never_something_you_get():
 
 def test_a_clause_an_earlier_line_said_is_not_said_again_and_the_title_is_not_repeated():
     s = story(("产品功效", (12, 30)), ("产品功效", (12, 30)), ("引导购买", (8, 20)))
-    first = "欧莱雅黑精华紧致抗初老面部精华液，质地细腻、触感顺滑。"
-    llm, _ = llm_with([first, "欧莱雅黑精华紧致抗初老面部，提亮肤色很明显，质地细腻、触感顺滑。", "双十一赶紧下单吧！"])
+    title_copy = "欧莱雅黑精华紧致抗初老面部精华液，质地细腻、触感顺滑。"  # the listing title read out: drawn again
+    first = "欧莱雅黑精华抗初老，质地细腻、触感顺滑。"
+    llm, _ = llm_with([title_copy, first, "欧莱雅黑精华紧致抗初老面部，提亮肤色很明显，质地细腻、触感顺滑。",
+                       "双十一赶紧下单吧！"])
     out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=1)
     second = out.slots[1].text
     # the copied clause is gone, and the title's first words (the product named a second time) are 它
     assert "质地细腻" not in second and "欧莱雅" not in second and second.startswith("它")
-    assert "提亮肤色" in second and out.slots[1].fits
+    assert "提亮肤色" in second and out.slots[1].fits and out.slots[0].text == first
 
 
 def test_english_a_line_cut_on_a_dangling_word_loses_to_a_whole_one():
@@ -150,3 +154,45 @@ def test_an_english_line_never_ends_on_a_fragment_a_voice_cannot_say():
     assert _mend("Smooth finish, rich crema, and the.", "en") == "Smooth finish, rich crema."
     whole = "Order today and get the 30-day freshness guarantee."
     assert _mend(whole, "en") == whole and _mend("这款真的很好用，", "zh") == "这款真的很好用，"
+
+
+def test_a_long_slot_is_said_in_sentences_each_with_its_selling_point():
+    s = story(("质地/成分/材质", (60, 72)),)
+    first = "这款精华里有二裂酵母发酵精粹，抹在脸上很快就被吸收了，一点都不会黏。"
+    second = "而且还加了玻色因，坚持用上一段时间，皮肤摸起来明显更有弹性了。"
+    llm, t = llm_with([first, second])
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=1)
+    asks = [r["messages"][-1]["content"] for r in t.requests]
+    assert len(asks) == 2 and "分2句说" in asks[0] and "第1句" in asks[0] and "第2句" in asks[1]
+    assert f"上一句：{first}" in asks[1]  # the second sentence continues the first
+    assert out.slots[0].text == first + second and out.slots[0].fits
+    # the slot's selling points are shared out: each sentence is asked for its own
+    facts = out.slots[0].facts
+    points = [a.split("卖点（")[1].splitlines()[0] for a in asks]
+    assert len(facts) >= 2 and facts[0] in points[0] and facts[0] not in points[1] and facts[1] in points[1]
+    assert "And" not in asks[1]  # a Chinese prompt never offers English links
+
+
+def test_stock_endings_are_not_chained_and_a_short_line_gets_one_more_sentence():
+    s = story(("产品功效", (24, 32)),)
+    stocky = "用完提亮肤色，真的很好用，大家可以试试，推荐给大家。"
+    plain = "用了一个星期，提亮肤色真的看得见。"  # short of 24: one more sentence is asked for
+    llm, t = llm_with([stocky, plain, "早上上妆都服帖多了。", "早上化妆也更服帖了。"])
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=2)
+    assert out.slots[0].text == plain + "早上上妆都服帖多了。" and out.slots[0].fits
+    assert len(t.requests) == 4 and "上一句：" + plain in t.requests[2]["messages"][-1]["content"]
+    # a line that stays short is padded with one neutral ending at most, never a chain
+    llm, _ = llm_with(["提亮肤色很明显。", "真好。"])
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=1)
+    from tools.narration.sentences import stock_phrases
+    assert len(stock_phrases(out.slots[0].text, "zh")) <= 1
+
+
+def test_the_prompt_read_back_is_not_a_line_and_the_title_opens_the_ad_only():
+    s = story(("产品推荐", (14, 24)), ("引导购买", (14, 24)))
+    echo = "不要编造数字、价格、成分、认证、功效和。"
+    llm, t = llm_with(["欧莱雅黑精华，抗初老就靠它了！", echo, "双十一到了，赶紧点链接下单吧！"])
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=1)
+    assert out.slots[1].text == "双十一到了，赶紧点链接下单吧！"  # the echo was drawn again
+    asks = [r["messages"][-1]["content"] for r in t.requests]
+    assert FACTS.product in asks[0] and FACTS.product not in asks[1]

@@ -152,24 +152,27 @@ def clipped(raw: str, fitted: str) -> bool:
     return bool(last) and last not in whole and any(c.startswith(last) and c != last for c in whole)
 
 
-def _lengthen(text: str, lo: int, hi: int, unit: Unit, fillers: list[str], language: str) -> str:
+def _lengthen(text: str, lo: int, hi: int, unit: Unit, fillers: list[str], language: str,
+              max_added: int | None = None) -> str:
     sep = "，" if unit == "chars" else ", "
     body = text.rstrip("。！？.!?") if text else ""
     pool = list(dict.fromkeys(f for f in fillers if f)) + _CLOSERS["zh" if language == "zh" else "en"]
+    added = 0
     for phrase in pool:
-        if text_length(_finish(body, unit), unit) >= lo:
+        if text_length(_finish(body, unit), unit) >= lo or (max_added is not None and added >= max_added):
             break
         if mentions(phrase, body, unit) or (unit == "words" and _shared(phrase, body) >= 0.5):  # said already
             continue
         cand = (body + sep + phrase) if body else phrase
         if text_length(_finish(cand, unit), unit) <= hi:
             body = cand
+            added += 1
     return _finish(body, unit)
 
 
 def fit_length(text: str, budget: tuple[int, int], unit: Unit, fillers: list[str] | None = None,
                language: str = "zh", keep: list[str] | None = None, append_min: int = 0,
-               stretch: float = 1.0, append_keep: bool = True) -> str:
+               stretch: float = 1.0, append_keep: bool = True, max_added: int | None = None) -> str:
     """``text`` made to fit ``budget`` (min, max) in ``unit``.
 
     Args:
@@ -183,6 +186,8 @@ def fit_length(text: str, budget: tuple[int, int], unit: Unit, fillers: list[str
             times the maximum rather than be cut inside a clause (1.0: never over).
         append_keep: add a ``keep`` phrase the line left out (False: ``keep`` only guides
             trimming; the 'sentences' narrator never tacks a fact onto a line).
+        max_added: at most this many phrases appended to a short line (None: as many as it
+            takes); a line left short is better than one that chains stock endings.
     """
     lo, hi = budget
     keep = [k for k in (keep or []) if k]
@@ -197,7 +202,7 @@ def fit_length(text: str, budget: tuple[int, int], unit: Unit, fillers: list[str
                 text = cand
                 break
     if text_length(text, unit) < lo:
-        text = _lengthen(text, lo, hi, unit, fillers or [], language)
+        text = _lengthen(text, lo, hi, unit, fillers or [], language, max_added)
     if text_length(text, unit) > max(hi, int(hi * stretch)):  # a filler overshot: last resort, cut
         text = _shorten(text, lo, hi, unit, keep, stretch)
     return text

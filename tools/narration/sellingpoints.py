@@ -5,7 +5,7 @@ Sheets list more than a presenter would sell: the bare category words ("价格",
 under ingredients while another phrase says "无防腐剂"), a certificate's code, a word in
 capitals ("AUTHENTICATION"). :func:`selling_points` drops them before anything is planned.
 
-:func:`plan_ad` gives every slot one fact (two on a long slot), with the ad's memory: no
+:func:`plan_ad` gives every slot one fact (two on a long slot, three on a very long one), with the ad's memory: no
 phrase is planned twice, nor one inside another already said; the promotion may come back in
 the closing call to action only. On Chinese sheets the learned fact plan
 (``tools.narration.factplan``) ranks the phrases; on other sheets the slot's labels do.
@@ -75,8 +75,11 @@ def selling_points(facts: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def fact_room(slot: Slot) -> int:
-    """Facts a slot's line carries: one, two on a long slot (30+ characters, 14+ words)."""
-    return 2 if slot.budget[1] >= (30 if slot.unit == "chars" else 14) else 1
+    """Facts a slot's line carries: one, two on a long slot (30+ characters, 14+ words), three on
+    a slot said in three sentences (over 75 characters, 34 words)."""
+    hi = slot.budget[1]
+    two, three = (30, 75) if slot.unit == "chars" else (14, 34)
+    return 3 if hi > three else 2 if hi >= two else 1
 
 
 def _norm(text: str) -> str:

@@ -63,11 +63,13 @@ class AdMemory:
 _PLATFORMS = frozenset({"天猫", "京东", "抖音", "淘宝", "直播间", "快手", "拼多多"})
 
 
-def openers(examples, label: str, k: int = 4, min_count: int = 3) -> list[str]:
+def openers(examples, label: str, lang: str = "zh", k: int = 4, min_count: int = 3) -> list[str]:
     """The words real lines of ``label`` most often open with (2+ characters, no digits), from the
-    worked-example records; English: the shipped links."""
-    if examples is None or examples.unit != "chars":
+    worked-example records; English: the shipped links; Chinese without records: none."""
+    if lang != "zh":
         return list(voice()["connectives_en"])
+    if examples is None or examples.unit != "chars":
+        return []
     cache = examples.__dict__.setdefault("_openers", {})
     zh = get_label(label).zh
     if zh not in cache:
@@ -98,11 +100,13 @@ def _demo_ok(demo, unit: str) -> bool:
 
 
 def _request(job, slot: Slot, product: str, title: str, facts: list[str], lo: int, hi: int, *, previous: str = "",
-             context: str = "", name_ok: bool = True, openers_: list[str] | None = None) -> str:
+             context: str = "", name_ok: bool = True, openers_: list[str] | None = None, part: int = 0,
+             parts: int = 1) -> str:
     lang = job.storyline.language
     lab = get_label(slot.labels[0])
     title = untagged(title)
-    if title == product or is_instruction(title) or lang != "zh":
+    # the title only where the ad opens: later lines copied its words ("抗皱修护淡纹补水保湿收缩毛孔")
+    if title == product or is_instruction(title) or lang != "zh" or slot.index > 1 or part > 0:
         title = ""
     labels = "、".join(slot.labels) if lang == "zh" else ", ".join(get_label(x).en for x in slot.labels)
     return render(f"narrate_voice_{lang}.j2", product=product, title=title, labels=labels,
@@ -111,11 +115,14 @@ def _request(job, slot: Slot, product: str, title: str, facts: list[str], lo: in
                   facts_block=quote_inline(data_label(SELLING_POINTS, lang), facts, lang,
                                            none="无" if lang == "zh" else "none"),
                   context=context, previous=previous, openers=openers_ or [],
-                  hook=slot.index == 1, cta=slot.index == len(job.storyline.slots) and slot.index > 1,
-                  name_ok=name_ok, index=slot.index, total=len(job.storyline.slots), lo=lo, hi=hi)
+                  hook=slot.index == 1 and part == 0,
+                  cta=slot.index == len(job.storyline.slots) and slot.index > 1 and part == parts - 1,
+                  name_ok=name_ok, index=slot.index, total=len(job.storyline.slots), lo=lo, hi=hi,
+                  part=part, parts=parts)
 
 
-def _messages(job, slot: Slot, assigned: list[str], memory: AdMemory, name_ok: bool) -> list:
+def _messages(job, slot: Slot, assigned: list[str], memory: AdMemory, name_ok: bool, part: int = 0,
+              parts: int = 1) -> list:
     """System rules, one worked example (same label, another product, facts inside a sentence), the request."""
     from tools.narration.context import context_block
 
@@ -133,7 +140,8 @@ def _messages(job, slot: Slot, assigned: list[str], memory: AdMemory, name_ok: b
     msgs.append(HumanMessage(_request(job, slot, job.name, job.facts.product, assigned, lo, hi,
                                       previous=memory.lines[-1] if memory.lines else "",
                                       context=context_block(slot.context, lang), name_ok=name_ok,
-                                      openers_=openers(job.examples, slot.labels[0]) if memory.lines else [])))
+                                      openers_=openers(job.examples, slot.labels[0], lang) if memory.lines else [],
+                                      part=part, parts=parts)))
     return msgs
 
 
@@ -164,6 +172,8 @@ def _unname(text: str, names: list[str], lang: str) -> str:
         else:
             text = re.sub(r"\b(?:the |this |our )?" + re.escape(n) + r"\b", "it", text, flags=re.I)
             text = text[:1].upper() + text[1:]
+    if lang == "zh":  # the name alone as a clause ("欧莱雅黑精华，质地细腻") leaves "它，": say "它质地细腻"
+        text = re.sub(r"(它|这款|这个|这支|这瓶)[，、,]\s*(?=[\u4e00-\u9fff])", r"\1", text)
     return text
 
 
@@ -173,6 +183,43 @@ def _price_as_gift(text: str, facts: dict[str, list[str]]) -> bool:
     low = text.lower()
     return any(re.search(r"\bget\s+(?:\w+\s+){0,2}" + re.escape(m.group(0).lower()), low)
                for p in prices for m in [re.search(r"[$€£¥]\s?\d[\d.,]*", p)] if m)
+
+
+def stock_phrases(text: str, lang: str) -> list[str]:
+    """The stock phrases (``narration_voice.json``: "真的很好用", "worth a try"...) ``text`` says."""
+    low = text.lower()
+    return [p for p in voice()["stock"][lang] if p.lower() in low]
+
+
+def _stocky(text: str, earlier: list[str], lang: str) -> bool:
+    """A line padded with stock phrases: two of them, or one an earlier line of the ad said."""
+    found = stock_phrases(text, lang)
+    return len(found) >= 2 or any(p.lower() in line.lower() for p in found for line in earlier)
+
+
+def _echoes_prompt(text: str, rules: str, facts: list[str], lang: str) -> bool:
+    """Whether ``text`` says words of the instructions (5 characters, 4 words in a row) other than
+    its facts: "不要编造数字、价格、成分..." is the system prompt read back, not a line."""
+    for f in sorted(facts, key=len, reverse=True):
+        text = text.replace(f, " ")
+    if lang == "zh":
+        told, said = re.sub(r"\W", "", rules), [re.sub(r"\W", "", c) for c in re.split(r"\s+", text)]
+        return any(w[i:i + 5] in told for w in said for i in range(len(w) - 4))
+    told = " " + " ".join(re.findall(r"[a-z']+", rules.lower())) + " "
+    words = re.findall(r"[a-z']+", text.lower())
+    return any(" " + " ".join(words[i:i + 4]) + " " in told for i in range(len(words) - 3))
+
+
+def _title_copy(text: str, title: str, names: list[str], lang: str) -> bool:
+    """Chinese: the line copies 8 characters in a row of the listing title beyond the product's short
+    name ("紧致抗初老面部精华液抗皱修护..."): a keyword string, not speech."""
+    if lang != "zh" or not title:
+        return False
+    for n in sorted(names, key=len):
+        if len(n) < len(title):
+            text = text.replace(n, " ")
+    told = re.sub(r"\W", "", title)
+    return any(w[i:i + 8] in told for w in re.split(r"[\W_]+", text) for i in range(len(w) - 7))
 
 
 def _echoes(text: str, earlier: list[str]) -> bool:
@@ -204,11 +251,16 @@ _CUT_WORDS = frozenset("""a an the and or but of to for from by at in on with wi
 these those its is are was were be been very so than that as into onto per plus over under about can will""".split())
 
 
+# Chinese characters a sentence cannot end on: a conjunction, preposition, structural particle or
+# adverb left dangling when the length limit cut the sentence
+_ZH_CUT = r"(?:(?<![温柔平缓暖调饱谐祥中])和|[与把被让使给从并或跟但就也还都更太又]|因为|所以|而且|不仅|以及|还有|能够|可以|变得)$"
+
+
 def _broken(text: str, lang: str) -> bool:
     """English: a line a voice cannot say whole: a clause ending on "the", "a", "get"..., a clause of one
     word, a sentence that starts in lower case ("they can golden. Now the taste, you get.")."""
-    if lang == "zh":
-        return False
+    if lang == "zh":  # a sentence cut by the length limit: "...光泽度和。", "...让肌肤变得。"
+        return any(re.search(_ZH_CUT, x) for x in re.split(r"[。！？]", text) if x.strip())
     parts = [p.strip() for p in re.split(r"[,;:.!?]+", text) if p.strip()]
     sentences = [p.strip() for p in re.split(r"[.!?]+", text) if p.strip()]
     return any(len(p.split()) < 2 or p.split()[-1].lower() in _CUT_WORDS for p in parts) or \
@@ -218,8 +270,12 @@ def _broken(text: str, lang: str) -> bool:
 def _mend(text: str, lang: str) -> str:
     """English: a last clause that dangles ("..., the.") dropped, then trailing sentences a voice
     cannot say whole ("Look at that crema. you get.") while a whole one stays."""
-    if lang == "zh":
-        return text
+    if lang == "zh":  # a clause the length limit cut ("...，光泽度和。") goes while a whole one stays
+        parts = re.findall(r"[^，、；。！？]+[，、；。！？]*", text.strip())
+        while len(parts) > 1 and re.search(_ZH_CUT, re.sub(r"[，、；。！？]+$", "", parts[-1])):
+            parts.pop()
+        out = "".join(parts)
+        return out if out == text.strip() else re.sub(r"[，、；]$", "", out) + ("" if out[-1:] in "。！？" else "。")
     m = re.match(r"^(.*\w)[,;:]\s+(\w+)[.!?]$", text)
     if m and m.group(2).lower() in _CUT_WORDS:
         text = m.group(1) + "."
@@ -246,8 +302,9 @@ class _Sample:
 
 
 def _judge(job, slot: Slot, raw: str, assigned: list[str], memory: AdMemory, name_ok: bool, k: int,
-           temperature: float, ctx, kit) -> _Sample:
-    """One sample, repaired, un-named where due, fitted, and its ranking keys (guarded and not)."""
+           temperature: float, ctx, kit, pad: int = 1) -> _Sample:
+    """One sample, repaired, un-named where due, fitted (``pad``: at most this many neutral endings
+    appended to a short line), and its ranking keys (guarded and not)."""
     Candidate, _copies = kit.Candidate, kit.copies
 
     lang = job.storyline.language
@@ -255,25 +312,32 @@ def _judge(job, slot: Slot, raw: str, assigned: list[str], memory: AdMemory, nam
     closers = _closers(slot.labels[0], lang)
     fresh_closers = [c for c in closers if not any(c in line for line in memory.lines)] or closers
     phrases = job.sheet_phrases
+    rules = render(f"narrate_voice_system_{lang}.j2", brief="")
 
     def fit(text: str) -> str:
         text = text if name_ok else _unname(text, names, lang)
         text = _without_earlier(text, memory.lines, lang)
         return _mend(fit_length(text, slot.budget, slot.unit, fresh_closers, lang, keep=assigned,
-                                stretch=job.stretch, append_keep=False), lang)
+                                stretch=job.stretch, append_keep=False, max_added=pad), lang)
 
     def key(text: str, source: str, ok: bool) -> tuple:
         whole = not clipped(source, text)
         fits_bare = slot.budget[0] <= text_length(source if name_ok else _unname(source, names, lang), slot.unit)
         said = sum(mentions(p, text, slot.unit) for p in assigned)
         fluent = not (is_list_line(text, phrases, names) or repeats_fact(text, phrases) or repeats_clause(text)
-                      or _broken(text, lang))
+                      or _broken(text, lang) or _echoes_prompt(text, rules, assigned, lang)
+                      or _title_copy(text, untagged(job.facts.product), [job.name], lang))
         score = job.scorer.score(text, ctx) if ctx is not None else 0.0
         fresh = not (_copies(text, memory.lines) or _echoes(text, memory.lines))
+        # a claim the guard finds only weakly in the sheet ("入口即化" of a make-up remover): the small
+        # model's invention, most often in a sentence without a fact
+        sound = job.guard is None or not text or not any(
+            c.kind != "rhetoric" and (c.weak or not c.supported) for c in job.guard.check(text).claims)
         # a line that repeats an earlier one is worse than any other flaw but the guard's: the ad
-        # must read as one script (the memory across slots)
-        return (ok, fresh, fluent, not _price_as_gift(text, job.clean_facts), whole,
-                said, fits_bare, score, -k)
+        # must read as one script (the memory across slots); then a list, a fact said twice, the
+        # prompt read back; then stock endings chained or said again
+        return (ok, fresh, fluent, sound, not _stocky(text, memory.lines, lang),
+                not _price_as_gift(text, job.clean_facts), whole, said, fits_bare, score, -k)
 
     report = job.guard.check(raw) if job.guard is not None else None
     ok = report is None or report.ok
@@ -282,33 +346,66 @@ def _judge(job, slot: Slot, raw: str, assigned: list[str], memory: AdMemory, nam
     unguarded = fit(raw)
     g_key, f_key = key(final, repaired, ok), key(unguarded, raw, True)
     cand = Candidate(text=final, raw=unguarded, score=round(g_key[-2], 5), guard_ok=ok,
-                     repeats_earlier=not g_key[1], clipped=not g_key[4], temperature=temperature)
+                     repeats_earlier=not g_key[1], clipped=not g_key[6], temperature=temperature)
     return _Sample(final, unguarded, report, g_key, f_key, cand)
 
 
-def narrate_voice_slot(job, slot: Slot, assigned: list[str], memory: AdMemory, kit):
-    """One slot's line by the 'sentences' narrator (module doc); updates ``memory``.
+def sentence_parts(slot: Slot) -> int:
+    """How many sentences a slot's line is said in: a presenter says 90 characters as two or three
+    sentences, each carrying its own selling point, not one sentence stuffed to length."""
+    hi = slot.budget[1]
+    one, two = (45, 75) if slot.unit == "chars" else (20, 34)
+    return 1 if hi <= one else 2 if hi <= two else 3
 
-    ``kit``: what this narrator shares with ``tools.narration.narrate`` (which calls it), passed
-    in rather than imported back: ``Candidate``, ``SlotNarration``, ``copies``, ``evidence``,
-    ``generate``, ``scoring_context``, ``without_echo``."""
-    SlotNarration, _evidence, _generate = kit.SlotNarration, kit.evidence, kit.generate
-    _scoring_context, _without_echo = kit.scoring_context, kit.without_echo
 
+def _split(items: list[str], n: int) -> list[list[str]]:
+    """``items`` in ``n`` consecutive runs, the longer runs first ([a, b, c] in 2: [a, b], [c])."""
+    size, extra = divmod(len(items), n)
+    out, at = [], 0
+    for j in range(n):
+        take = size + (j < extra)
+        out.append(items[at:at + take])
+        at += take
+    return out
+
+
+@dataclass
+class _Line:
+    text: str
+    raw: str
+    flags: list[str]
+    attempts: int
+    candidates: list
+
+
+def _voice_line(job, slot: Slot, assigned: list[str], memory: AdMemory, kit, part: int, parts: int,
+                pad: int) -> _Line:
+    """One sentence of a slot (its whole line when ``parts`` is 1): sampled, judged, resampled once
+    when no sample is clean, retried with the guard's feedback when the guard rejects it."""
+    _generate, _without_echo = kit.generate, kit.without_echo
     lang = job.storyline.language
     total = len(job.storyline.slots)
-    name_ok = memory.named == 0 or (memory.named == 1 and slot.index == total)
-    msgs = _messages(job, slot, assigned, memory, name_ok)
+    name_ok = memory.named == 0 or (memory.named == 1 and slot.index == total and part == parts - 1)
+    msgs = _messages(job, slot, assigned, memory, name_ok, part, parts)
     grammar: LineGrammar | None = sentence_grammar(assigned, slot.budget) if job.constrained else None
-    ctx = _scoring_context(job, slot) if job.scorer is not None else None
+    ctx = kit.scoring_context(job, slot) if job.scorer is not None else None
     temps = [0.2] + [0.8] * (job.candidates - 1)
     samples = []
-    for k, temperature in enumerate(temps):
+
+    def draw(k: int, temperature: float) -> None:
         raw = _generate(job, msgs, slot, temperature=temperature, grammar=grammar, sample=k)
-        samples.append(_judge(job, slot, raw, assigned, memory, name_ok, k, temperature, ctx, kit))
+        samples.append(_judge(job, slot, raw, assigned, memory, name_ok, k, temperature, ctx, kit, pad))
+
+    for k, temperature in enumerate(temps):
+        draw(k, temperature)
     best = max(samples, key=lambda s: s.key)
+    if not all(best.key[:5]) and (best.key[0] or job.guard is None):  # no clean sample: one more draw,
+        if not best.key[1]:  # without the previous line when the samples copied it
+            msgs = _messages(job, slot, assigned, AdMemory(named=memory.named), name_ok, part, parts)
+        draw(len(samples), 0.9)
+        best = max(samples, key=lambda s: s.key)
     free = max(samples, key=lambda s: s.free_key)
-    attempts, flags = len(temps), []
+    attempts, flags = len(samples), []
     if best.report is not None:
         flags = [p for c in best.report.unsupported for p in c.problems] + \
                 [f"risk word: {w}" for w in best.report.risk_words]
@@ -318,12 +415,61 @@ def narrate_voice_slot(job, slot: Slot, assigned: list[str], memory: AdMemory, k
             text = _without_echo(_generate(job, [*msgs, AIMessage(best.final), HumanMessage(feedback)], slot,
                                            temperature=0.5, grammar=grammar), feedback)
             attempts += 1
-            retry = _judge(job, slot, text, assigned, memory, name_ok, len(temps), 0.5, ctx, kit)
+            retry = _judge(job, slot, text, assigned, memory, name_ok, len(samples), 0.5, ctx, kit, pad)
             best = max([best, retry], key=lambda s: s.key)
-    final = best.final
+    # a further sentence that only repeats, or says what the sheet barely holds: none
+    text = best.final if part == 0 or (best.key[1] and best.key[3]) else ""
+    if text:
+        memory.lines.append(text)
+    memory.named += any(n.lower() in text.lower() for n in _names(job))
+    return _Line(text, free.unguarded, flags, attempts, [s.candidate for s in samples] if len(samples) > 1 else [])
+
+
+def narrate_voice_slot(job, slot: Slot, assigned: list[str], memory: AdMemory, kit):
+    """One slot's line by the 'sentences' narrator (module doc); updates ``memory``.
+
+    A long slot is said in :func:`sentence_parts` sentences, each with its share of the budget
+    and of the selling points, each shown the one before as the previous line. A line still
+    short of its budget by a clause (5+ characters, 3+ words) gets one more sentence; then at most
+    one neutral ending of its label fills the rest: never a chain of stock endings.
+
+    ``kit``: what this narrator shares with ``tools.narration.narrate`` (which calls it), passed
+    in rather than imported back: ``Candidate``, ``SlotNarration``, ``copies``, ``evidence``,
+    ``generate``, ``scoring_context``, ``without_echo``."""
+    SlotNarration, _evidence = kit.SlotNarration, kit.evidence
+    lang = job.storyline.language
+    parts = sentence_parts(slot)
+    lo, hi = slot.budget
+    shares = _split(assigned, parts)
+    lines: list[_Line] = []
+    before = list(memory.lines)
+
+    def used() -> int:
+        return text_length(sep.join(x.text for x in lines if x.text), slot.unit)
+
+    sep = "" if lang == "zh" else " "
+    for j in range(parts):
+        left = parts - j
+        budget = (max(1, (lo - used()) // left), max(2, (hi - used()) // left))
+        sub = slot if parts == 1 else slot.model_copy(update={"budget": budget})
+        lines.append(_voice_line(job, sub, shares[j], memory, kit, j, parts, pad=0))
+    short = 5 if slot.unit == "chars" else 3
+    if lo - used() >= short and hi - used() >= short:
+        unsaid = [f for f in assigned if not any(mentions(f, x.text, slot.unit) for x in lines)]
+        sub = slot.model_copy(update={"budget": (lo - used(), hi - used())})
+        lines.append(_voice_line(job, sub, unsaid[:1], memory, kit, parts, parts + 1, pad=0))
+    joined = sep.join(x.text for x in lines if x.text).strip()
+    closers = _closers(slot.labels[0], lang)
+    fresh = [c for c in closers if not any(c in line for line in before)] or closers
+
+    def fit(text: str) -> str:
+        return fit_length(text, slot.budget, slot.unit, fresh, lang, keep=assigned, stretch=job.stretch,
+                          append_keep=False, max_added=1) if text else text
+
+    final, raw = fit(joined), fit(sep.join(x.raw for x in lines if x.raw).strip())
+    del memory.lines[len(before):]
     memory.lines.append(final)
-    memory.named += any(n.lower() in final.lower() for n in _names(job))
-    return SlotNarration(index=slot.index, labels=slot.labels, text=final, raw=free.unguarded, budget=slot.budget,
-                         unit=slot.unit, facts=assigned, sentences=_evidence(job, final), flags=flags,
-                         attempts=attempts, source="llm" if final else "fallback",
-                         candidates=[s.candidate for s in samples] if len(samples) > 1 else [])
+    return SlotNarration(index=slot.index, labels=slot.labels, text=final, raw=raw, budget=slot.budget,
+                         unit=slot.unit, facts=assigned, sentences=_evidence(job, final),
+                         flags=[f for x in lines for f in x.flags], attempts=sum(x.attempts for x in lines),
+                         source="llm" if final else "fallback", candidates=[c for x in lines for c in x.candidates])
