@@ -303,3 +303,34 @@ def test_a_reference_extracted_filled_with_the_demo_and_compared_keeps_its_struc
     assert len(plan["template"]["slots"]) == len(tpl.slots)
     named = [s for s in plan["template"]["slots"] if s["nearest_match"]]
     assert all(s["missing"] for s in named)
+
+
+def test_a_slot_longer_than_every_shot_plays_one_shot_slower_rather_than_cross_a_cut():
+    from tools.production.render import ffmpeg_command
+    from tools.production.timeline import Crop, Item, Timeline
+
+    a = _analysis()
+    a.shots = [Shot(index=k, start=3.5 * k, end=3.5 * (k + 1)) for k in range(6)]
+    infos = [ShotInfo(k, 3.5 * k, 3.5 * (k + 1), "close-up", 0.01) for k in range(6)]
+    wants = [Want(0, 5.0, 0.0, ["pain_point"], ["pain_point"], "close-up", "static")]
+    pick = choose_windows(wants, infos, a, a.segments[0])[0]
+    # one shot, stretched: 3.2 s of it over the 5 s slot, no source cut inside, nothing missing
+    assert len(pick.shots) == 1 and not pick.missing
+    assert pick.speed == pytest.approx(3.2 / 5.0, abs=0.01)
+    assert pick.end - pick.start == pytest.approx(5.0 * pick.speed, abs=0.01)
+    shot = infos[pick.shots[0]]
+    assert shot.start <= pick.start and pick.end <= shot.end
+    # a shot long enough plays at its own speed, and a slowdown below SLOWEST is never used
+    long = [ShotInfo(0, 0.0, 7.0, "close-up", 0.01)] + infos[2:]
+    assert choose_windows(wants, long, a, a.segments[0])[0].speed == 1.0
+    short = [ShotInfo(k, 2.0 * k, 2.0 * (k + 1), "close-up", 0.01) for k in range(6)]
+    assert all(p.speed >= 0.6 for p in choose_windows(wants, short, a, a.segments[0]))
+    # the renderer reads speed x length of the source and stretches its timestamps; no slowed sound
+    it = Item(index=1, source="/x.mp4", src_in=1.0, start=0.0, duration=5.0, crops=[Crop(1.0, 0.5, 0.5)],
+              speed=0.64, speech_end=6.0)
+    assert it.src_out == pytest.approx(1.0 + 3.2)
+    tl = Timeline(360, 640, 25, 5.0, [it], source_size=(640, 360), source_duration=21.0)
+    cmd = ffmpeg_command(tl, "/tmp/out.mp4")
+    graph = cmd[cmd.index("-filter_complex") + 1]
+    assert cmd[cmd.index("-t") + 1] == f"{5.0 * 0.64 + 0.1:.3f}" and "setpts=(PTS-STARTPTS)/0.640000" in graph
+    assert "[0:a]" not in graph

@@ -48,7 +48,8 @@ def _crop_expr(tl: Timeline, item) -> tuple[str, str, int, int]:
     def pos(centre: float, size: int, full: int) -> int:
         return int(min(max(centre * full - size / 2, 0), full - size))
 
-    pts = [(max(0.0, c.at - item.src_in), pos(c.x, cw, sw), pos(c.y, ch, sh), c.cut) for c in item.crops]
+    speed = getattr(item, "speed", 1.0) or 1.0  # ``t`` is the ad's time: a source second lasts 1 / speed
+    pts = [(max(0.0, c.at - item.src_in) / speed, pos(c.x, cw, sw), pos(c.y, ch, sh), c.cut) for c in item.crops]
     pts = pts or [(0.0, pos(0.5, cw, sw), pos(0.5, ch, sh), True)]
 
     def track(j: int) -> str:
@@ -165,7 +166,7 @@ def ffmpeg_command(tl: Timeline, out: str | Path, ass: str | Path | None = None,
     n = len(tl.items)
     for it in tl.items:
         length = it.duration + (it.transition_seconds if it.transition_out != "cut" else 0.0)
-        args += ["-ss", f"{it.src_in:.3f}", "-t", f"{length + 0.1:.3f}", "-i", it.source]
+        args += ["-ss", f"{it.src_in:.3f}", "-t", f"{length * it.speed + 0.1:.3f}", "-i", it.source]
     voice_inputs = {}
     for it in tl.items:
         if it.voice:
@@ -181,7 +182,8 @@ def ffmpeg_command(tl: Timeline, out: str | Path, ass: str | Path | None = None,
         length = it.duration + (it.transition_seconds if it.transition_out != "cut" else 0.0)
         exact = f",trim=end_frame={max(1, round(length * tl.fps))}" if tl.frame_exact else ""
         read = length + (2 / tl.fps if tl.frame_exact else 0.0)  # exact: enough frames for the frame trim
-        f.append(f"[{k}:v]trim=duration={read:.3f},setpts=PTS-STARTPTS,fps={tl.fps}{exact},"
+        pts = "PTS-STARTPTS" if it.speed == 1.0 else f"(PTS-STARTPTS)/{it.speed:.6f}"  # slow / fast motion
+        f.append(f"[{k}:v]trim=duration={read * it.speed:.3f},setpts={pts},fps={tl.fps}{exact},"
                  f"crop=w={cw}:h={ch}:x='{x}':y='{y}',scale={tl.width}:{tl.height}:flags=bilinear,setsar=1,"
                  f"format=yuv420p,settb=AVTB[v{k}]")
     last = "v0"
@@ -213,7 +215,8 @@ def ffmpeg_command(tl: Timeline, out: str | Path, ass: str | Path | None = None,
     speech = []
     for k, it in enumerate(tl.items):
         delay = int(round(it.start * 1000))
-        if tl.audio in ("original", "both") and it.speech_end is not None and it.speech_end > it.src_in:
+        if tl.audio in ("original", "both") and it.speech_end is not None and it.speech_end > it.src_in \
+                and it.speed == 1.0:  # a slowed picture plays without its own sound
             heard = min(it.speech_end - it.src_in, it.duration)
             gain = 1.0 if tl.audio == "original" else 0.25
             f.append(f"[{k}:a]atrim=duration={heard:.3f},asetpts=PTS-STARTPTS,aresample=48000,"

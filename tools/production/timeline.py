@@ -62,10 +62,11 @@ class Item:
     transition_seconds: float = 0.0
     reasons: list[str] = field(default_factory=list)
     zoom: float = 1.0  # the crop is this much smaller than the largest of the aspect (a caption left out)
+    speed: float = 1.0  # playback speed: 0.8 plays the source at 80 % (a 4 s source stretch fills 5 s)
 
     @property
     def src_out(self) -> float:
-        return self.src_in + self.duration
+        return self.src_in + self.duration * self.speed
 
     @property
     def end(self) -> float:
@@ -312,7 +313,9 @@ def write_otio(tl: Timeline, path: str | Path, name: str = "reelwright ad") -> P
         ref = otio.schema.ExternalReference(target_url=Path(it.source).resolve().as_uri(),
                                             available_range=rng(0, tl.source_duration or it.src_out))
         clip = otio.schema.Clip(name=f"slot {it.index}: {', '.join(it.tags[:2])}", media_reference=ref,
-                                source_range=rng(it.src_in, it.duration))
+                                source_range=rng(it.src_in, it.duration * it.speed))
+        if abs(it.speed - 1.0) > 1e-6:  # slow or fast motion: the editor's speed effect
+            clip.effects.append(otio.schema.LinearTimeWarp(name="speed", time_scalar=it.speed))
         clip.metadata["reelwright"] = {"tags": it.tags, "reasons": it.reasons, "narration": it.narration,
                                        "crop_centres": [asdict(c) for c in it.crops]}
         for t in it.tags:

@@ -131,7 +131,7 @@ def _wants(template: Template, durations: list[float], trans: list[tuple[str, fl
     starts = [0.0] + [round((edges[k] - trans[k][1] / 2) * FPS) / FPS for k in range(1, n)]
     lengths = [b - a for a, b in zip(starts, [*starts[1:], float(edges[-1])], strict=True)]
     wants = [Want(k, lengths[k], trans[k + 1][1] if k + 1 < n else 0.0,
-                  [lab for lab in (s.labels or [labels[k]])], label_tags(labels[k]), s.scale, s.motion)
+                  [lab for lab in (s.labels or [labels[k]])], label_tags(labels[k]), s.scale, s.motion, s.speed)
              for k, s in enumerate(template.slots)]
     return wants, lengths
 
@@ -139,11 +139,14 @@ def _wants(template: Template, durations: list[float], trans: list[tuple[str, fl
 def _plan(template: Template, wants: list[Want], picks: list[Pick], lengths: list[float]) -> Plan:
     slots = []
     for w, pick, length in zip(wants, picks, lengths, strict=True):
-        m = Moment(pick.start, pick.start + length, "pictures", pick.text, pick.tags, pick.highlight, pick.shots)
+        m = Moment(pick.start, pick.start + length * pick.speed, "pictures", pick.text, pick.tags, pick.highlight,
+                   pick.shots)
         reasons = [f"wants {'/'.join(w.labels)}, {w.scale}, {w.motion}, {w.seconds:.2f} s",
                    f"got {pick.scale or 'unknown scale'}, {pick.motion} footage at {pick.start:.1f} s "
                    f"(label {pick.parts['label']:.2f}, highlight {pick.highlight:.2f})"]
         reasons += [f"nearest match: {x}" for x in pick.missing]
+        if abs(pick.speed - w.speed) > 1e-3:
+            reasons.append(f"played at {pick.speed:.0%} speed: one source shot fills the slot")
         slots.append(PlanSlot(w.index + 1, w.tags, length, m, pick.score, dict(pick.parts), reasons))
     for s in slots[:-1]:  # a hair under whole frames: the renderer's trim then keeps exactly those frames
         s.duration -= 0.0004
@@ -205,6 +208,8 @@ def _timeline(p, plan: Plan, template: Template, trans, edges, lines: list[str] 
     tl = build_timeline(plan, p.analysis, p.report.highlights, p.spec, p.language, p.audio, screen=p.report.screen)
     for k, it in enumerate(tl.items[:-1]):
         it.transition_out, it.transition_seconds = trans[k + 1]
+    for it, pick in zip(tl.items, picks, strict=True):
+        it.speed = pick.speed
     for x in _camera(tl, wants, picks):
         say(x)
     tl.title, tl.sticker, tl.music = "", "", music
@@ -237,7 +242,7 @@ def _presenter(tl: Timeline, analysis) -> list:
     words = [w for s in analysis.sentences for w in s.words]
     for it in tl.items:
         inside = [w.end for w in words if w.start >= it.src_in - 0.02 and w.end <= it.src_in + it.duration - 0.05]
-        it.speech_end = max(inside) + 0.05 if inside else None
+        it.speech_end = max(inside) + 0.05 if inside and it.speed == 1.0 else None  # slowed: no slowed voice
     return _speech_cues(tl, analysis)
 
 
@@ -265,7 +270,7 @@ def _camera(tl: Timeline, wants: list[Want], picks: list[Pick]) -> list[str]:
             it.zoom = max(it.zoom, 1.25)  # room to move
         cw, ch = crop_w / it.zoom, (min(1.0, sw * tl.height / tl.width / sh)) / it.zoom
         c = it.crops[0] if it.crops else Crop(it.src_in, 0.5, 0.5)
-        length = it.duration + it.transition_seconds
+        length = (it.duration + it.transition_seconds) * it.speed  # of the source
         if w.motion == "pan":
             a = min(max(c.x - GLIDE * cw / 2, cw / 2), 1 - cw / 2 - GLIDE * cw)
             it.crops = [Crop(it.src_in, a, c.y, True), Crop(it.src_in + length, a + GLIDE * cw, c.y, False)]
@@ -388,7 +393,7 @@ def _template_json(template: Template, wants: list[Want], picks: list[Pick], edg
                                 "transition_in": template.slots[w.index].transition_in},
                        "transition": {"kind": trans[w.index][0], "seconds": trans[w.index][1]},
                        "got": {"start": round(pk.start, 3), "end": round(pk.end, 3), "shots": pk.shots,
-                               "scale": pk.scale, "motion": pk.motion, "tags": pk.tags, "score": pk.score,
-                               "parts": pk.parts},
+                               "scale": pk.scale, "motion": pk.motion, "speed": pk.speed, "tags": pk.tags,
+                               "score": pk.score, "parts": pk.parts},
                        "nearest_match": bool(pk.missing), "missing": pk.missing}
                       for w, pk in zip(wants, picks, strict=True)]}

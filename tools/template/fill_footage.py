@@ -3,8 +3,9 @@ camera motion and duration, never the same footage twice.
 
 Candidates are windows inside the product's segment: for each slot, a window of the slot's
 length (plus the transition into the next slot) placed in the middle of one source shot when
-a shot is long enough, else across the fewest source cuts (each one would show as an extra
-shot). A window is scored (weights :data:`WEIGHTS`):
+a shot is long enough; else one shot played slower (down to :data:`SLOWEST`, the whole shot
+stretched over the slot) or a window across the fewest source cuts (each one would show as an
+extra shot). A window is scored (weights :data:`WEIGHTS`):
 
 - **label**: the speech tags said during it against the slot's script labels (the same tag
   fit as ``make``'s storylines);
@@ -13,6 +14,8 @@ shot). A window is scored (weights :data:`WEIGHTS`):
 - **motion**: still footage for a static slot, moving footage (consecutive-frame change
   above :data:`MOVING`) for a pan, tilt or zoom;
 - **cuts**: minus one for every source cut inside the window;
+- **speed**: minus the share of the way to :data:`SLOWEST` a slowed window is played at (a
+  slowed shot beats a window that crosses a cut, and loses to a shot long enough);
 - **text**: minus one when the stream shows its own text (captions, badges: the stored OCR)
   in the window's shots: it would sit among the template's text boxes;
 - **highlight**, and **variety** (a picture unlike every window chosen before it).
@@ -32,10 +35,12 @@ import numpy as np
 
 from tools.core.schema import Analysis, Segment
 
-__all__ = ["WEIGHTS", "MOVING", "Want", "ShotInfo", "Pick", "shot_infos", "choose_windows", "label_tags",
+__all__ = ["WEIGHTS", "MOVING", "SLOWEST", "Want", "ShotInfo", "Pick", "shot_infos", "choose_windows", "label_tags",
            "SCALE_KEYWORDS", "framed_scales"]
 
-WEIGHTS = {"label": 1.0, "scale": 0.6, "motion": 0.3, "cuts": 1.0, "highlight": 0.3, "variety": 0.4, "text": 1.0}
+WEIGHTS = {"label": 1.0, "scale": 0.6, "motion": 0.3, "cuts": 1.0, "highlight": 0.3, "variety": 0.4, "text": 1.0,
+           "speed": 0.4}
+SLOWEST = 0.6  # the slowest playback a slot is filled at from one source shot (a 3 s shot fills 5 s)
 MOVING = 0.03  # mean consecutive-frame change above which footage counts as moving
 SCALE_KEYWORDS = {"close-up": "close-up", "medium shot": "medium", "wide shot": "wide"}
 _ORDER = ("close-up", "medium", "wide")
@@ -52,6 +57,7 @@ class Want:
     tags: list[str]  # speech tags standing for the labels
     scale: str
     motion: str
+    speed: float = 1.0  # the reference's playback speed for the slot
 
 
 @dataclass
@@ -84,6 +90,7 @@ class Pick:
     parts: dict[str, float] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     look: np.ndarray | None = None
+    speed: float = 1.0  # playback speed: the window's source is (slot + transition) x speed long
 
 
 def label_tags(label: str) -> list[str]:
@@ -151,24 +158,29 @@ def _scale_fit(want: str, got: str | None) -> float:
     return {0: 1.0, 1: 0.4}.get(abs(_ORDER.index(want) - _ORDER.index(got)), 0.0)
 
 
-def _windows(shots: Sequence[ShotInfo], segment: Segment, need: float) -> list[tuple[float, list[ShotInfo]]]:
-    """Candidate windows of ``need`` seconds: centred in each shot long enough, else starting at a
-    shot and running over the following ones (start, the shots it shows)."""
+def _windows(shots: Sequence[ShotInfo], segment: Segment, need: float,
+             speed: float = 1.0) -> list[tuple[float, list[ShotInfo], float]]:
+    """Candidate windows of ``need`` seconds of the ad played at ``speed``: centred in each shot long
+    enough; a shorter shot of at least ``need`` x :data:`SLOWEST` played slower over the whole
+    slot; else starting at a shot and running over the following ones (start, shots, speed)."""
     inside = [s for s in shots if s.end > segment.start + 0.2 and s.start < segment.end - 0.2]
+    src = need * speed
     out = []
     for k, s in enumerate(inside):
         a, b = max(s.start, segment.start), min(s.end, segment.end)
-        if b - a >= need + 0.3:
-            out.append(((a + b - need) / 2, [s]))
+        if b - a >= src + 0.3:
+            out.append(((a + b - src) / 2, [s], speed))
             continue
+        if b - a - 0.3 >= need * min(speed, SLOWEST):  # the whole shot, slowed to fill the slot
+            out.append((a + 0.15, [s], round(min(speed, (b - a - 0.3) / need), 4)))
         run, end = [s], b
         for nxt in inside[k + 1:]:
-            if end - a >= need + 0.15:
+            if end - a >= src + 0.15:
                 break
             run.append(nxt)
             end = min(nxt.end, segment.end)
-        if end - a >= need + 0.15:
-            out.append((a + 0.15, run))
+        if end - a >= src + 0.15:
+            out.append((a + 0.15, run, speed))
     return out
 
 
@@ -183,10 +195,10 @@ def _said(analysis: Analysis, a: float, b: float) -> tuple[dict[str, float], str
 
 
 def _score(want: Want, start: float, run: list[ShotInfo], analysis: Analysis,
-           used_looks: list[np.ndarray]) -> Pick:
+           used_looks: list[np.ndarray], speed: float = 1.0) -> Pick:
     from tools.production.arrange import Moment, _tag_fit
 
-    end = start + want.seconds + want.extra
+    end = start + (want.seconds + want.extra) * speed
     tags, text = _said(analysis, start, end)
     main = max(run, key=lambda s: min(s.end, end) - max(s.start, start))
     moving = float(np.mean([s.moving for s in run]))
@@ -203,10 +215,11 @@ def _score(want: Want, start: float, run: list[ShotInfo], analysis: Analysis,
              "cuts": -float(cuts), "highlight": max(s.highlight for s in run),
              "text": -1.0 if any(s.text for s in run) else 0.0,
              "variety": float(np.clip(1.0 - max(float(u @ look) for u in used_looks), 0.0, 1.0))
-             if used_looks and look is not None else 0.5}
+             if used_looks and look is not None else 0.5,
+             "speed": -min(1.0, abs(1.0 - speed / want.speed) / (1.0 - SLOWEST))}
     score = sum(WEIGHTS[k] * v for k, v in parts.items())
     return Pick(start, end, [s.index for s in run], tags, text, main.scale, motion, parts["highlight"],
-                round(score, 4), {k: round(v, 3) for k, v in parts.items()}, look=look)
+                round(score, 4), {k: round(v, 3) for k, v in parts.items()}, look=look, speed=speed)
 
 
 def _missing(want: Want, pick: Pick) -> list[str]:
@@ -227,14 +240,14 @@ def choose_windows(wants: Sequence[Want], shots: Sequence[ShotInfo], analysis: A
     picks: list[Pick] = []
     for want in wants:
         need = want.seconds + want.extra
-        cands = [(a, run) for a, run in _windows(shots, segment, need)
-                 if not any(a < p.end - 0.05 and p.start < a + need - 0.05 for p in picks)]
+        cands = [(a, run, sp) for a, run, sp in _windows(shots, segment, need, want.speed)
+                 if not any(a < p.end - 0.05 and p.start < a + need * sp - 0.05 for p in picks)]
         if not cands:  # everything long enough is used: the longest free windows, shown in part
-            cands = [(a, run) for a, run in _windows(shots, segment, min(need, 1.0))]
+            cands = _windows(shots, segment, min(need, 1.0), want.speed)
         if not cands:
             raise ValueError(f"no footage of {need:.1f} s in the {segment.product} segment")
         looks = [p.look for p in picks if p.look is not None]
-        best = max((_score(want, a, run, analysis, looks) for a, run in cands), key=lambda p: p.score)
+        best = max((_score(want, a, run, analysis, looks, sp) for a, run, sp in cands), key=lambda p: p.score)
         best.missing = _missing(want, best)
         picks.append(best)
     return picks
