@@ -196,3 +196,27 @@ def test_the_prompt_read_back_is_not_a_line_and_the_title_opens_the_ad_only():
     assert out.slots[1].text == "双十一到了，赶紧点链接下单吧！"  # the echo was drawn again
     asks = [r["messages"][-1]["content"] for r in t.requests]
     assert FACTS.product in asks[0] and FACTS.product not in asks[1]
+
+
+def test_a_line_is_drawn_again_until_it_reads_as_its_label_within_the_redraws():
+    facts = ProductFacts(product="Aurora Espresso Blend", aliases=["Aurora"],
+                         facts={"quality/features": ["roasted in small batches"]})
+    s = story(("痛点铺垫", (4, 12)), language="en")
+    seen = []
+
+    def reads_as(line: str, labels: list[str]) -> bool:  # a stand-in reader: a question is a pain point
+        seen.append((line, labels))
+        return line.endswith("?")
+
+    replies = ["Every bag is roasted in small batches.", "Small batches make the difference.",
+               "Tired of bitter coffee every single morning?"]
+    llm, t = llm_with(replies)
+    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=1,
+                  reads_as=reads_as, redraws=3)
+    assert out.slots[0].text == "Tired of bitter coffee every single morning?" and len(t.requests) == 3
+    assert seen and all(labels == ["痛点铺垫"] for _, labels in seen)
+    # with no redraws left, the best of what was drawn stays
+    llm, t = llm_with(replies[:2])
+    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=1,
+                  reads_as=reads_as, redraws=1)
+    assert len(t.requests) == 2 and out.slots[0].text in replies[:2]

@@ -251,6 +251,8 @@ class _Job:
     scorer: LineScorer | None = None
     candidates: int = 1
     stretch: float = 1.0
+    reads_as: Callable[[str, list[str]], bool] | None = None  # whether a line reads as the slot's labels
+    redraws: int = 1  # further samples when none is clean ('sentences')
     reserved: set[str] = field(default_factory=set)  # the fact phrases planned for some slot
     sheet_phrases: list[str] = field(default_factory=list)  # every phrase of the sheet (list-line checks)
 
@@ -487,7 +489,8 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
             facts_by: Literal["plan", "label"] = "plan", constrained: bool | None = None,
             scorer: LineScorer | None = None, candidates: int | None = None, stretch: float = 1.0,
             on_slot: Callable[[SlotNarration], None] | None = None,
-            narrator: Literal["sentences", "facts-v1"] = "sentences") -> Narration:
+            narrator: Literal["sentences", "facts-v1"] = "sentences",
+            reads_as: Callable[[str, list[str]], bool] | None = None, redraws: int = 1) -> Narration:
     """Write one grounded narration per slot of ``storyline`` for the product in ``facts``.
 
     Args:
@@ -517,6 +520,11 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
             one sentence, the ad's memory across slots; ``tools.narration.sentences``) or
             "facts-v1" (the previous narrator: the fact draft rewritten, padded with fact
             phrases; kept as a baseline). ``facts_by`` and ``mode="ad"`` apply to "facts-v1".
+        reads_as: ``(line, labels) -> bool``, whether a line reads as its slot's script labels
+            (a template's storyline is read back from what is said): a line that does not ranks
+            below one that does ('sentences').
+        redraws: further samples a slot draws, one at a time, while none is clean: the guard
+            passes it, it repeats nothing, is no list, reads as its labels ('sentences').
     """
     start = time.perf_counter()
     clean, dropped = sanitize_facts(facts.facts)
@@ -526,7 +534,7 @@ def narrate(facts: ProductFacts, storyline: Storyline, *, llm, guard: FactGuard 
                constrained=(getattr(llm, "grammar", False) if constrained is None else constrained)
                and storyline.language == "zh", scorer=scorer,
                candidates=max(1, candidates if candidates is not None else (2 if scorer is not None else 1)),
-               stretch=stretch)
+               stretch=stretch, reads_as=reads_as, redraws=max(0, redraws))
     job.sheet_phrases = sheet_phrases(clean)
     if narrator == "sentences" and mode == "slot":
         return _narrate_sentences(job, start, dropped, on_slot)

@@ -336,7 +336,9 @@ def _judge(job, slot: Slot, raw: str, assigned: list[str], memory: AdMemory, nam
         # a line that repeats an earlier one is worse than any other flaw but the guard's: the ad
         # must read as one script (the memory across slots); then a list, a fact said twice, the
         # prompt read back; then stock endings chained or said again
-        return (ok, fresh, fluent, sound, not _stocky(text, memory.lines, lang),
+        # read as its slot's script label by the caller's reader (a template's storyline), when given
+        labelled = job.reads_as is None or not text or job.reads_as(text, slot.labels)
+        return (ok, fresh, fluent, sound, labelled, not _stocky(text, memory.lines, lang),
                 not _price_as_gift(text, job.clean_facts), whole, said, fits_bare, score, -k)
 
     report = job.guard.check(raw) if job.guard is not None else None
@@ -346,7 +348,7 @@ def _judge(job, slot: Slot, raw: str, assigned: list[str], memory: AdMemory, nam
     unguarded = fit(raw)
     g_key, f_key = key(final, repaired, ok), key(unguarded, raw, True)
     cand = Candidate(text=final, raw=unguarded, score=round(g_key[-2], 5), guard_ok=ok,
-                     repeats_earlier=not g_key[1], clipped=not g_key[6], temperature=temperature)
+                     repeats_earlier=not g_key[1], clipped=not g_key[7], temperature=temperature)
     return _Sample(final, unguarded, report, g_key, f_key, cand)
 
 
@@ -399,7 +401,9 @@ def _voice_line(job, slot: Slot, assigned: list[str], memory: AdMemory, kit, par
     for k, temperature in enumerate(temps):
         draw(k, temperature)
     best = max(samples, key=lambda s: s.key)
-    if not all(best.key[:5]) and (best.key[0] or job.guard is None):  # no clean sample: one more draw,
+    for _ in range(job.redraws):  # no clean sample: another draw (``redraws`` at most)
+        if all(best.key[:6]) or not best.key[0]:  # clean, or the guard's retry below deals with it
+            break
         if not best.key[1]:  # without the previous line when the samples copied it
             msgs = _messages(job, slot, assigned, AdMemory(named=memory.named), name_ok, part, parts)
         draw(len(samples), 0.9)

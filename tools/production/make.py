@@ -167,13 +167,15 @@ def arrange_variants(p: Planned, settings: Settings, catalog, llm=None,
 
 
 def narrate_variant(p: Planned, variant: Plan, settings: Settings, llm=None,
-                    say: Callable[[str], None] = lambda msg: None, examples=None):
+                    say: Callable[[str], None] = lambda msg: None, examples=None, **narrate_options):
     """Stage 2 (voice-over modes): one guarded line per slot of ``variant``
     (a :class:`~tools.narration.narrate.Narration`). ``examples``: the narrator's worked examples
-    (an :class:`~tools.narration.narrate.ExampleBank`; None: the shipped English ones in English)."""
+    (an :class:`~tools.narration.narrate.ExampleBank`; None: the shipped English ones in English);
+    ``narrate_options``: passed on to :func:`~tools.narration.narrate.narrate` (``reads_as``, ``redraws``)."""
     say(f"writing the narration ({len(variant.slots)} slots) and checking it against the facts")
     durations = [round(s.duration, 3) for s in variant.slots]  # the timeline's item durations
-    return _narrate(variant, durations, p.product, p.spec, p.language, settings, llm or p.chat, examples)
+    return _narrate(variant, durations, p.product, p.spec, p.language, settings, llm or p.chat, examples,
+                    **narrate_options)
 
 
 def spoken_lines(texts: Sequence[str], language: str) -> list[str]:
@@ -329,7 +331,7 @@ def _fallback(settings: Settings, catalog, product: str | None, analysis: Analys
 
 
 def _narrate(plan: Plan, durations: Sequence[float], facts: ProductFacts | None, spec: AdSpec, language: str,
-             settings: Settings, llm, examples=None):
+             settings: Settings, llm, examples=None, **narrate_options):
     from models.llm import get_chat_model
     from models.loaders import text_embedder
     from tools.analysis.tags import group_of
@@ -356,7 +358,7 @@ def _narrate(plan: Plan, durations: Sequence[float], facts: ProductFacts | None,
     if examples is None:
         examples = ExampleBank.english() if language == "en" else None
     return narrate(facts, story, llm=chat, guard=guard, brief=brief, examples=examples, candidates=2,
-                   stretch=VOICE_MAX_RATE)
+                   stretch=VOICE_MAX_RATE, **narrate_options)
 
 
 def variant_dict(p: Plan) -> dict:

@@ -168,12 +168,33 @@ def _narrate(p, plan: Plan, template: Template, settings: Settings, llm, say) ->
     if template.audio.speaking_rate and template.source.language == p.language:
         pace = float(np.clip(template.audio.speaking_rate / (4.5 if p.language == "zh" else 2.5), 1.0, 1.3))
     sub = Plan(plan.name, [replace(plan.slots[k], duration=plan.slots[k].duration * pace) for k in spoken])
-    narration = narrate_variant(p, sub, settings, llm, say)
+    # the storyline is read back from what is said: a line is drawn again (up to LABEL_REDRAWS
+    # times) until the speech-tag model reads it as its slot's label
+    narration = narrate_variant(p, sub, settings, llm, say, reads_as=label_reader(settings), redraws=LABEL_REDRAWS)
     _read_as_labelled(narration, [slot_labels(template)[k] for k in spoken], settings)
     lines = [""] * len(plan.slots)
     for k, text in zip(spoken, spoken_lines([s.text for s in narration.slots], p.language), strict=True):
         lines[k] = text
     return lines, narration
+
+
+LABEL_REDRAWS = 3  # further samples a slot's line may take to read as its label
+
+
+def label_reader(settings: Settings):
+    """``(line, labels) -> bool``: whether the speech-tag model's most likely label for ``line`` (what
+    ``template extract`` labels a spoken slot with) is one of ``labels``."""
+    from models.loaders import text_embedder
+    from tools.analysis.tags import TagModel
+    from tools.core.labels import get_label
+
+    model, embed = TagModel.load(), text_embedder(settings).passage
+
+    def reads_as(line: str, labels: list[str]) -> bool:
+        row = model.group_scores([line], embed)[0]
+        return get_label(model.group_names[int(np.argmax(row))]).id in {get_label(x).id for x in labels}
+
+    return reads_as
 
 
 def _read_as_labelled(narration, labels: list[str], settings: Settings) -> None:
