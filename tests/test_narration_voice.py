@@ -122,15 +122,17 @@ def test_english_a_price_is_never_something_you_get():
 
 def test_a_clause_an_earlier_line_said_is_not_said_again_and_the_title_is_not_repeated():
     s = story(("产品功效", (12, 30)), ("产品功效", (12, 30)), ("引导购买", (8, 20)))
-    title_copy = "欧莱雅黑精华紧致抗初老面部精华液，质地细腻、触感顺滑。"  # the listing title read out: drawn again
-    first = "欧莱雅黑精华抗初老，质地细腻、触感顺滑。"
-    llm, _ = llm_with([title_copy, first, "欧莱雅黑精华紧致抗初老面部，提亮肤色很明显，质地细腻、触感顺滑。",
-                       "双十一赶紧下单吧！"])
+    # the listing title's keyword string read out: that clause goes, the rest of the line stays
+    first = "欧莱雅黑精华抗初老，紧致抗初老面部精华液，质地细腻、触感顺滑。"
+    llm, t = llm_with([first, "欧莱雅黑精华紧致抗初老面部，提亮肤色很明显，质地细腻、触感顺滑。", "双十一赶紧下单吧！"])
     out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=1)
+    assert out.slots[0].text == "欧莱雅黑精华抗初老，质地细腻、触感顺滑。"
     second = out.slots[1].text
     # the copied clause is gone, and the title's first words (the product named a second time) are 它
     assert "质地细腻" not in second and "欧莱雅" not in second and second.startswith("它")
-    assert "提亮肤色" in second and out.slots[1].fits and out.slots[0].text == first
+    assert "提亮肤色" in second and out.slots[1].fits
+    # the prompts name the product by its short name, never by the listing title
+    assert all(FACTS.product not in r["messages"][-1]["content"] for r in t.requests)
 
 
 def test_english_a_line_cut_on_a_dangling_word_loses_to_a_whole_one():
@@ -188,14 +190,14 @@ def test_stock_endings_are_not_chained_and_a_short_line_gets_one_more_sentence()
     assert len(stock_phrases(out.slots[0].text, "zh")) <= 1
 
 
-def test_the_prompt_read_back_is_not_a_line_and_the_title_opens_the_ad_only():
+def test_the_prompt_read_back_is_not_a_line_and_the_title_is_never_shown():
     s = story(("产品推荐", (14, 24)), ("引导购买", (14, 24)))
     echo = "不要编造数字、价格、成分、认证、功效和。"
     llm, t = llm_with(["欧莱雅黑精华，抗初老就靠它了！", echo, "双十一到了，赶紧点链接下单吧！"])
     out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=1)
     assert out.slots[1].text == "双十一到了，赶紧点链接下单吧！"  # the echo was drawn again
     asks = [r["messages"][-1]["content"] for r in t.requests]
-    assert FACTS.product in asks[0] and FACTS.product not in asks[1]
+    assert "商品：欧莱雅黑精华\n" in asks[0] and not any(FACTS.product in a for a in asks)
 
 
 def test_a_line_is_drawn_again_until_it_reads_as_its_label_within_the_redraws():

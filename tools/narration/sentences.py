@@ -1,6 +1,6 @@
 """The 'sentences' narrator (issue 25): lines a presenter would say, not lists of fact phrases.
 
-Per slot, the LLM gets the product (short name and, in Chinese, its title), the slot's label
+Per slot, the LLM gets the product (its short name, never the listing title), the slot's label
 with the register it is said in (``tools/data/narration_voice.json``: a pain point opens with
 the viewer's problem, a call to action tells them what to do now), one or two selling points
 to weave into the sentence (:mod:`tools.narration.sellingpoints`: no category words, no
@@ -35,7 +35,7 @@ from prompts import render
 from tools.core.labels import get_label
 from tools.core.text import tokens
 from tools.guard.factguard import GuardReport
-from tools.guard.injection import SELLING_POINTS, data_label, is_instruction, quote_inline
+from tools.guard.injection import SELLING_POINTS, data_label, quote_inline
 from tools.narration.lengthfit import clipped, fit_length, mentions
 from tools.narration.linegrammar import LineGrammar, sentence_grammar
 from tools.narration.listlines import clauses, is_list_line, repeats_clause, repeats_fact
@@ -99,17 +99,15 @@ def _demo_ok(demo, unit: str) -> bool:
     return len(demo.facts) <= 2 and not is_list_line(demo.narration, demo.facts, names)
 
 
-def _request(job, slot: Slot, product: str, title: str, facts: list[str], lo: int, hi: int, *, previous: str = "",
+def _request(job, slot: Slot, product: str, facts: list[str], lo: int, hi: int, *, previous: str = "",
              context: str = "", name_ok: bool = True, openers_: list[str] | None = None, part: int = 0,
              parts: int = 1) -> str:
     lang = job.storyline.language
     lab = get_label(slot.labels[0])
-    title = untagged(title)
-    # the title only where the ad opens: later lines copied its words ("抗皱修护淡纹补水保湿收缩毛孔")
-    if title == product or is_instruction(title) or lang != "zh" or slot.index > 1 or part > 0:
-        title = ""
+    # no listing title, only the short name: the model read the title's keyword string out
+    # ("紧致抗初老面部精华液抗皱修护淡纹补水保湿收缩毛孔") in the first line, and copied it from there on
     labels = "、".join(slot.labels) if lang == "zh" else ", ".join(get_label(x).en for x in slot.labels)
-    return render(f"narrate_voice_{lang}.j2", product=product, title=title, labels=labels,
+    return render(f"narrate_voice_{lang}.j2", product=product, labels=labels,
                   definition=lab.definition if lang == "zh" else lab.definition_en,
                   register=_register(slot.labels[0], lang), facts=facts,
                   facts_block=quote_inline(data_label(SELLING_POINTS, lang), facts, lang,
@@ -134,10 +132,10 @@ def _messages(job, slot: Slot, assigned: list[str], memory: AdMemory, name_ok: b
                                  n_facts=len(assigned))
         for d in [d for d in pool if _demo_ok(d, slot.unit)][:1]:
             n = text_length(d.narration, slot.unit)
-            msgs += [HumanMessage(_request(job, slot, short_name(d.product, language=lang), d.product, d.facts,
+            msgs += [HumanMessage(_request(job, slot, short_name(d.product, language=lang), d.facts,
                                            max(1, n - 3), n + 3)),
                      AIMessage(d.narration)]
-    msgs.append(HumanMessage(_request(job, slot, job.name, job.facts.product, assigned, lo, hi,
+    msgs.append(HumanMessage(_request(job, slot, job.name, assigned, lo, hi,
                                       previous=memory.lines[-1] if memory.lines else "",
                                       context=context_block(slot.context, lang), name_ok=name_ok,
                                       openers_=openers(job.examples, slot.labels[0], lang) if memory.lines else [],
@@ -222,6 +220,20 @@ def _title_copy(text: str, title: str, names: list[str], lang: str) -> bool:
     return any(w[i:i + 8] in told for w in re.split(r"[\W_]+", text) for i in range(len(w) - 7))
 
 
+def _without_title_copy(text: str, title: str, names: list[str], lang: str) -> str:
+    """``text`` less the clauses that read the listing title out (:func:`_title_copy`), while one stays."""
+    if lang != "zh" or not title:
+        return text
+    from tools.core.text import split_clauses
+
+    parts = split_clauses(text)
+    kept = [c for c in parts if not _title_copy(c, title, names, lang)]
+    if not kept or len(kept) == len(parts):
+        return text
+    out = "".join(kept).strip()
+    return out[:-1] + "。" if out[-1:] in "，、；：" else out
+
+
 def _echoes(text: str, earlier: list[str]) -> bool:
     """Whether ``text`` says again a clause (4+ word characters) an earlier line of the ad said."""
     said = {re.sub(r"\W", "", c) for line in earlier for c in clauses(line)}
@@ -253,7 +265,7 @@ these those its is are was were be been very so than that as into onto per plus 
 
 # Chinese characters a sentence cannot end on: a conjunction, preposition, structural particle or
 # adverb left dangling when the length limit cut the sentence
-_ZH_CUT = r"(?:(?<![温柔平缓暖调饱谐祥中])和|[与把被让使给从并或跟但就也还都更太又]|因为|所以|而且|不仅|以及|还有|能够|可以|变得)$"
+_ZH_CUT = r"(?:(?<![温柔平缓暖调饱谐祥中])和|[与把被让使给从并或跟但就也还都更太又]|因为|所以|而且|不仅|以及|还有|能够|可以|变得|(?<!然)后)$"
 
 
 def _broken(text: str, lang: str) -> bool:
@@ -315,6 +327,7 @@ def _judge(job, slot: Slot, raw: str, assigned: list[str], memory: AdMemory, nam
     rules = render(f"narrate_voice_system_{lang}.j2", brief="")
 
     def fit(text: str) -> str:
+        text = _without_title_copy(text, untagged(job.facts.product), [job.name], lang)
         text = text if name_ok else _unname(text, names, lang)
         text = _without_earlier(text, memory.lines, lang)
         return _mend(fit_length(text, slot.budget, slot.unit, fresh_closers, lang, keep=assigned,
