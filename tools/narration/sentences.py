@@ -13,11 +13,19 @@ line by :mod:`tools.narration.listlines`).
 
 Chinese lines are written under :func:`tools.narration.linegrammar.sentence_grammar` (the
 selling points verbatim, no digits or symbols of the model's own, one sentence end, no bare
-fact opening the line). Each slot is sampled twice; the line kept is the one the guard
-passes, that is no list line, repeats no fact or clause, does not copy an earlier line, fits
-its budget whole, carries its selling points, and scores best with the reranker (real lines'
-wording, :class:`tools.narration.linescore.LineScorer`). A short line is lengthened with a
-neutral ending of its label, never with a fact phrase.
+fact opening the line). A sample is judged, in this order: the guard passes it; it repeats no
+earlier line or clause; it is fluent (no list line by :mod:`tools.narration.listlines`, no fact
+or clause said twice, no sentence cut by the length limit, no words of the prompt read back, no
+listing title read out); it makes no claim the sheet barely holds; it reads as its slot's label
+(when the caller gives a reader: ``make --template``); it chains no stock endings; then it fits
+whole, carries its selling points and scores best with the reranker (real lines' wording,
+:class:`tools.narration.linescore.LineScorer`). While no sample passes all of the first ones, one
+more is drawn (``redraws``, 1 by default), without the previous line when the samples copied it.
+
+A long slot is said in two or three sentences (:func:`sentence_parts`), each with its share of
+the selling points, each continuing the one before. A line still a clause short of its budget
+gets one more sentence; then at most one neutral ending of its label: a line a little short is
+better than one padded with "真的很好用，大家可以试试，推荐给大家".
 """
 
 from __future__ import annotations
