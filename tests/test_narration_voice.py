@@ -222,3 +222,22 @@ def test_a_line_is_drawn_again_until_it_reads_as_its_label_within_the_redraws():
     out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=1,
                   reads_as=reads_as, redraws=1)
     assert len(t.requests) == 2 and out.slots[0].text in replies[:2]
+
+
+def test_the_sentences_of_one_slot_never_say_a_clause_or_a_fact_twice_and_weak_claims_go():
+    from tools.narration.sentences import _tidy
+
+    phrases = ["抗初老", "发酵精粹", "二裂酵母"]
+    line = "它抗初老，发酵精粹修复屏障。这个里面含有二裂酵母，对抗初老，刷牙时很舒服。刷牙时很舒服，真的。"
+    got = _tidy(line, phrases, "zh", weak={"刷牙时很舒服，"})
+    assert got == "它抗初老，发酵精粹修复屏障。这个里面含有二裂酵母，真的。"
+    assert _tidy("质地轻薄。", phrases, "zh") == "质地轻薄。"  # one clause always stays
+    en = _tidy("Rich crema in every cup. And rich crema again, you will love it.", ["rich crema"], "en")
+    assert en == "Rich crema in every cup. You will love it."
+    # in the narrator: the second sentence of a long slot loses the clause that says its first fact again
+    s = story(("质地/成分/材质", (60, 72)),)
+    first = "这款精华里有二裂酵母发酵精粹，抹在脸上很快就被吸收了，一点都不会黏。"
+    second = "二裂酵母发酵精粹真的很温和，而且还加了玻色因，皮肤摸起来明显更有弹性了。"
+    llm, _ = llm_with([first, second, "早晚都能用，敏感肌也不怕。"])
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=1)
+    assert out.slots[0].text.count("二裂酵母发酵精粹") == 1 and "玻色因" in out.slots[0].text

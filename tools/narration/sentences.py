@@ -373,6 +373,59 @@ def _judge(job, slot: Slot, raw: str, assigned: list[str], memory: AdMemory, nam
     return _Sample(final, unguarded, report, g_key, f_key, cand)
 
 
+def _tidy(text: str, phrases: list[str], lang: str, weak: set[str] = frozenset()) -> str:
+    """``text`` less its later clauses that say again a clause or a fact phrase an earlier clause of
+    it said ("刷牙时，...。刷牙时，...", "...抗初老...对抗初老"), and less the clauses in ``weak`` (claims
+    the sheet barely holds), while one clause stays: what two sentences of one slot repeat."""
+    from tools.core.text import split_clauses
+
+    parts = split_clauses(text)
+    weak = {re.sub(r"\W", "", w).lower() for w in weak}
+    said_clauses: set[str] = set()
+    said_facts: set[str] = set()
+    kept: list[str] = []
+    for c in parts:
+        key = re.sub(r"\W", "", c).lower()
+        facts = {p for p in phrases if len(p) >= 2 and mentions(p, c, "chars" if lang == "zh" else "words")}
+        if kept and (key in said_clauses or facts & said_facts or key in weak):
+            continue
+        kept.append(c)
+        said_clauses.add(key)
+        said_facts |= facts
+    if len(kept) == len(parts):
+        return text
+    out = ("".join(kept) if lang == "zh" else " ".join(k.strip() for k in kept)).strip()
+    if out[-1:] in "，、；：,;:":
+        out = out[:-1] + ("。" if lang == "zh" else ".")
+    if lang != "zh":  # a sentence whose first clause went starts with a capital all the same
+        out = re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), out)
+    return out
+
+
+def _weak_clauses(job, text: str) -> set[str]:
+    """The clauses of ``text`` whose claims the guard finds only weakly in the sheet, or not at all."""
+    if job.guard is None or not text:
+        return set()
+    return {c.text.strip() for c in job.guard.check(text).claims
+            if c.kind != "rhetoric" and (c.weak or not c.supported)}
+
+
+def _spare_point(job, slot: Slot, said: list[str]) -> list[str]:
+    """A selling point of the slot's labels no slot was planned to say and no line said yet (for the
+    sentence that lengthens a short line), else none."""
+    from tools.core.labels import facts_for_label
+    from tools.narration.sellingpoints import selling_points
+
+    points = selling_points(job.clean_facts)
+    unit = slot.unit
+    for lab in slot.labels:
+        for p in facts_for_label(points, lab):
+            if p not in job.reserved and not any(mentions(p, line, unit) for line in said) \
+                    and text_length(p, unit) <= max(2, slot.budget[1] // 2):
+                return [p]
+    return []
+
+
 def sentence_parts(slot: Slot) -> int:
     """How many sentences a slot's line is said in: a presenter says 90 characters as two or three
     sentences, each carrying its own selling point, not one sentence stuffed to length."""
@@ -481,9 +534,12 @@ def narrate_voice_slot(job, slot: Slot, assigned: list[str], memory: AdMemory, k
     short = 5 if slot.unit == "chars" else 3
     if lo - used() >= short and hi - used() >= short:
         unsaid = [f for f in assigned if not any(mentions(f, x.text, slot.unit) for x in lines)]
+        point = unsaid[:1] or _spare_point(job, slot, memory.lines)
+        job.reserved |= set(point)
         sub = slot.model_copy(update={"budget": (lo - used(), hi - used())})
-        lines.append(_voice_line(job, sub, unsaid[:1], memory, kit, parts, parts + 1, pad=0))
+        lines.append(_voice_line(job, sub, point, memory, kit, parts, parts + 1, pad=0))
     joined = sep.join(x.text for x in lines if x.text).strip()
+    joined = _tidy(joined, job.sheet_phrases, lang, _weak_clauses(job, joined))
     closers = _closers(slot.labels[0], lang)
     fresh = [c for c in closers if not any(c in line for line in before)] or closers
 
