@@ -41,6 +41,10 @@ __all__ = ["WEIGHTS", "MOVING", "SLOWEST", "Want", "ShotInfo", "Pick", "shot_inf
 WEIGHTS = {"label": 1.0, "scale": 0.6, "motion": 0.3, "cuts": 1.0, "highlight": 0.3, "variety": 0.4, "text": 1.0,
            "speed": 0.4}
 SLOWEST = 0.6  # the slowest playback a slot is filled at from one source shot (a 3 s shot fills 5 s)
+# a slowed shot stays this far from its cuts: an analysed cut can sit a few frames off the real one
+# (the end of a dissolve), and slowing shows that error 1 / speed times longer (a 0.35 s flash of
+# the next shot at the end of a slot, read as an extra shot)
+EDGE = 0.3
 MOVING = 0.03  # mean consecutive-frame change above which footage counts as moving
 SCALE_KEYWORDS = {"close-up": "close-up", "medium shot": "medium", "wide shot": "wide"}
 _ORDER = ("close-up", "medium", "wide")
@@ -171,8 +175,8 @@ def _windows(shots: Sequence[ShotInfo], segment: Segment, need: float,
         if b - a >= src + 0.3:
             out.append(((a + b - src) / 2, [s], speed))
             continue
-        if b - a - 0.3 >= need * min(speed, SLOWEST):  # the whole shot, slowed to fill the slot
-            out.append((a + 0.15, [s], round(min(speed, (b - a - 0.3) / need), 4)))
+        if b - a - 2 * EDGE >= need * min(speed, SLOWEST):  # the shot but its edges, slowed to fill the slot
+            out.append((a + EDGE, [s], round(min(speed, (b - a - 2 * EDGE) / need), 4)))
         run, end = [s], b
         for nxt in inside[k + 1:]:
             if end - a >= src + 0.15:
