@@ -334,3 +334,15 @@ def test_a_slot_longer_than_every_shot_plays_one_shot_slower_rather_than_cross_a
     graph = cmd[cmd.index("-filter_complex") + 1]
     assert cmd[cmd.index("-t") + 1] == f"{5.0 * 0.64 + 0.1:.3f}" and "setpts=(PTS-STARTPTS)/0.640000" in graph
     assert "[0:a]" not in graph
+
+
+def test_the_next_slot_never_takes_the_source_shot_right_after_the_previous_one():
+    a = _analysis()
+    a.shots = [Shot(index=k, start=3.0 * k, end=3.0 * (k + 1)) for k in range(7)]
+    a.sentences = []
+    infos = [ShotInfo(k, 3.0 * k, 3.0 * (k + 1), "close-up", 0.01) for k in range(7)]
+    wants = [Want(k, 2.0, 0.0, ["recommend"], ["product_intro"], "close-up", "static") for k in range(3)]
+    picks = choose_windows(wants, infos, a, a.segments[0])
+    # neighbouring source shots of one scene would hide the boundary between their slots
+    for prev, nxt in zip(picks, picks[1:]):
+        assert abs(nxt.shots[0] - prev.shots[-1]) > 1 and nxt.parts["contrast"] > 0

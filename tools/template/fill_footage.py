@@ -18,7 +18,10 @@ extra shot). A window is scored (weights :data:`WEIGHTS`):
   slowed shot beats a window that crosses a cut, and loses to a shot long enough);
 - **text**: minus one when the stream shows its own text (captions, badges: the stored OCR)
   in the window's shots: it would sit among the template's text boxes;
-- **highlight**, and **variety** (a picture unlike every window chosen before it).
+- **highlight**, **variety** (a picture unlike every window chosen before it), and **contrast**
+  with the slot before: a picture unlike the previous window's, and not the source shot right
+  after it (two neighbouring shots of one scene hide the boundary between them: a dissolve
+  from one to the other reads as no boundary at all).
 
 A slot whose best window says nothing of its labels, has another scale or crosses a source
 cut is filled with that nearest match and says what it lacks (``missing``).
@@ -39,7 +42,8 @@ __all__ = ["WEIGHTS", "MOVING", "SLOWEST", "Want", "ShotInfo", "Pick", "shot_inf
            "SCALE_KEYWORDS", "framed_scales"]
 
 WEIGHTS = {"label": 1.0, "scale": 0.6, "motion": 0.3, "cuts": 1.0, "highlight": 0.3, "variety": 0.4, "text": 1.0,
-           "speed": 0.4}
+           "speed": 0.4,
+           "contrast": 0.6}
 SLOWEST = 0.6  # the slowest playback a slot is filled at from one source shot (a 3 s shot fills 5 s)
 # a slowed shot stays this far from its cuts: an analysed cut can sit a few frames off the real one
 # (the end of a dissolve), and slowing shows that error 1 / speed times longer (a 0.35 s flash of
@@ -199,7 +203,7 @@ def _said(analysis: Analysis, a: float, b: float) -> tuple[dict[str, float], str
 
 
 def _score(want: Want, start: float, run: list[ShotInfo], analysis: Analysis,
-           used_looks: list[np.ndarray], speed: float = 1.0) -> Pick:
+           used_looks: list[np.ndarray], speed: float = 1.0, previous: Pick | None = None) -> Pick:
     from tools.production.arrange import Moment, _tag_fit
 
     end = start + (want.seconds + want.extra) * speed
@@ -220,10 +224,24 @@ def _score(want: Want, start: float, run: list[ShotInfo], analysis: Analysis,
              "text": -1.0 if any(s.text for s in run) else 0.0,
              "variety": float(np.clip(1.0 - max(float(u @ look) for u in used_looks), 0.0, 1.0))
              if used_looks and look is not None else 0.5,
-             "speed": -min(1.0, abs(1.0 - speed / want.speed) / (1.0 - SLOWEST))}
+             "speed": -min(1.0, abs(1.0 - speed / want.speed) / (1.0 - SLOWEST)),
+             "contrast": _contrast(previous, run, look)}
     score = sum(WEIGHTS[k] * v for k, v in parts.items())
     return Pick(start, end, [s.index for s in run], tags, text, main.scale, motion, parts["highlight"],
                 round(score, 4), {k: round(v, 3) for k, v in parts.items()}, look=look, speed=speed)
+
+
+def _contrast(previous: Pick | None, run: list[ShotInfo], look: np.ndarray | None) -> float:
+    """How visible the boundary from the previous slot's window is: 1 - the cosine of their
+    pictures (0.5 unknown), 0 when this window starts on the source shot that follows or is the
+    previous window's last one."""
+    if previous is None:
+        return 0.5
+    if run[0].index - previous.shots[-1] in (0, 1) or previous.shots[0] - run[-1].index in (0, 1):
+        return 0.0
+    if previous.look is None or look is None:
+        return 0.5
+    return float(np.clip(1.0 - float(previous.look @ look), 0.0, 1.0))
 
 
 def _missing(want: Want, pick: Pick) -> list[str]:
@@ -251,7 +269,9 @@ def choose_windows(wants: Sequence[Want], shots: Sequence[ShotInfo], analysis: A
         if not cands:
             raise ValueError(f"no footage of {need:.1f} s in the {segment.product} segment")
         looks = [p.look for p in picks if p.look is not None]
-        best = max((_score(want, a, run, analysis, looks, sp) for a, run, sp in cands), key=lambda p: p.score)
+        previous = picks[-1] if picks else None
+        best = max((_score(want, a, run, analysis, looks, sp, previous) for a, run, sp in cands),
+                   key=lambda p: p.score)
         best.missing = _missing(want, best)
         picks.append(best)
     return picks
