@@ -18,10 +18,10 @@ extra shot). A window is scored (weights :data:`WEIGHTS`):
   slowed shot beats a window that crosses a cut, and loses to a shot long enough);
 - **text**: minus one when the stream shows its own text (captions, badges: the stored OCR)
   in the window's shots: it would sit among the template's text boxes;
-- **highlight**, **variety** (a picture unlike every window chosen before it), and **contrast**
-  with the slot before: a picture unlike the previous window's, and not the source shot right
-  after it (two neighbouring shots of one scene hide the boundary between them: a dissolve
-  from one to the other reads as no boundary at all).
+- **highlight**, **variety** (a picture unlike every window chosen before it), **contrast**
+  (a picture unlike the previous slot's window), and **adjacent**: minus one when the window
+  shows the previous slot's source shot or its neighbour (two neighbouring shots of one scene
+  hide the boundary between them: a dissolve from one to the other reads as no boundary).
 
 A slot whose best window says nothing of its labels, has another scale or crosses a source
 cut is filled with that nearest match and says what it lacks (``missing``).
@@ -43,7 +43,7 @@ __all__ = ["WEIGHTS", "MOVING", "SLOWEST", "Want", "ShotInfo", "Pick", "shot_inf
 
 WEIGHTS = {"label": 1.0, "scale": 0.6, "motion": 0.3, "cuts": 1.0, "highlight": 0.3, "variety": 0.4, "text": 1.0,
            "speed": 0.4,
-           "contrast": 0.6}
+           "contrast": 0.3, "adjacent": 1.0}
 SLOWEST = 0.6  # the slowest playback a slot is filled at from one source shot (a 3 s shot fills 5 s)
 # a slowed shot stays this far from its cuts: an analysed cut can sit a few frames off the real one
 # (the end of a dissolve), and slowing shows that error 1 / speed times longer (a 0.35 s flash of
@@ -225,23 +225,24 @@ def _score(want: Want, start: float, run: list[ShotInfo], analysis: Analysis,
              "variety": float(np.clip(1.0 - max(float(u @ look) for u in used_looks), 0.0, 1.0))
              if used_looks and look is not None else 0.5,
              "speed": -min(1.0, abs(1.0 - speed / want.speed) / (1.0 - SLOWEST)),
-             "contrast": _contrast(previous, run, look)}
+             "contrast": _contrast(previous, look), "adjacent": -1.0 if _adjacent(previous, run) else 0.0}
     score = sum(WEIGHTS[k] * v for k, v in parts.items())
     return Pick(start, end, [s.index for s in run], tags, text, main.scale, motion, parts["highlight"],
                 round(score, 4), {k: round(v, 3) for k, v in parts.items()}, look=look, speed=speed)
 
 
-def _contrast(previous: Pick | None, run: list[ShotInfo], look: np.ndarray | None) -> float:
-    """How visible the boundary from the previous slot's window is: 1 - the cosine of their
-    pictures (0.5 unknown), 0 when this window starts on the source shot that follows or is the
-    previous window's last one."""
-    if previous is None:
-        return 0.5
-    if run[0].index - previous.shots[-1] in (0, 1) or previous.shots[0] - run[-1].index in (0, 1):
-        return 0.0
-    if previous.look is None or look is None:
+def _contrast(previous: Pick | None, look: np.ndarray | None) -> float:
+    """How unlike the previous slot's window this one looks: 1 - the cosine of their pictures (0.5 unknown)."""
+    if previous is None or previous.look is None or look is None:
         return 0.5
     return float(np.clip(1.0 - float(previous.look @ look), 0.0, 1.0))
+
+
+def _adjacent(previous: Pick | None, run: list[ShotInfo]) -> bool:
+    """Whether this window shows the previous slot's source shot or a neighbour of it (one scene: the
+    boundary between the two slots would not show), as heavy as a crossed cut."""
+    return previous is not None and (run[0].index - previous.shots[-1] in (0, 1)
+                                     or previous.shots[0] - run[-1].index in (0, 1))
 
 
 def _missing(want: Want, pick: Pick) -> list[str]:
