@@ -241,3 +241,12 @@ def test_the_sentences_of_one_slot_never_say_a_clause_or_a_fact_twice_and_weak_c
     llm, _ = llm_with([first, second, "早晚都能用，敏感肌也不怕。"])
     out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=1)
     assert out.slots[0].text.count("二裂酵母发酵精粹") == 1 and "玻色因" in out.slots[0].text
+
+
+def test_a_line_that_tidying_left_short_gets_one_more_sentence():
+    s = story(("产品功效", (24, 32)),)
+    # the last clause says 提亮肤色 again: it goes, and the 16 characters left are short of 24
+    llm, t = llm_with(["用了一个星期，提亮肤色很明显，提亮肤色真的看得见。", "早上上妆都服帖多了，一整天都不暗。"])
+    out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=1, redraws=0)
+    assert out.slots[0].text == "用了一个星期，提亮肤色很明显，早上上妆都服帖多了，一整天都不暗。"
+    assert len(t.requests) == 2 and out.slots[0].fits

@@ -531,15 +531,19 @@ def narrate_voice_slot(job, slot: Slot, assigned: list[str], memory: AdMemory, k
         budget = (max(1, (lo - used()) // left), max(2, (hi - used()) // left))
         sub = slot if parts == 1 else slot.model_copy(update={"budget": budget})
         lines.append(_voice_line(job, sub, shares[j], memory, kit, j, parts, pad=0))
-    short = 5 if slot.unit == "chars" else 3
-    if lo - used() >= short and hi - used() >= short:
-        unsaid = [f for f in assigned if not any(mentions(f, x.text, slot.unit) for x in lines)]
+    def tidied() -> str:  # what the sentences say once repeats and weak claims are gone
+        joined = sep.join(x.text for x in lines if x.text).strip()
+        return _tidy(joined, job.sheet_phrases, lang, _weak_clauses(job, joined))
+
+    joined = tidied()
+    n, short = text_length(joined, slot.unit), (5 if slot.unit == "chars" else 3)
+    if lo - n >= short and hi - n >= short:  # short once tidied: one more sentence
+        unsaid = [f for f in assigned if not mentions(f, joined, slot.unit)]
         point = unsaid[:1] or _spare_point(job, slot, memory.lines)
         job.reserved |= set(point)
-        sub = slot.model_copy(update={"budget": (lo - used(), hi - used())})
+        sub = slot.model_copy(update={"budget": (lo - n, hi - n)})
         lines.append(_voice_line(job, sub, point, memory, kit, parts, parts + 1, pad=0))
-    joined = sep.join(x.text for x in lines if x.text).strip()
-    joined = _tidy(joined, job.sheet_phrases, lang, _weak_clauses(job, joined))
+        joined = tidied()
     closers = _closers(slot.labels[0], lang)
     fresh = [c for c in closers if not any(c in line for line in before)] or closers
 
