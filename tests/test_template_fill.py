@@ -344,5 +344,5 @@ def test_the_next_slot_never_takes_the_source_shot_right_after_the_previous_one(
     wants = [Want(k, 2.0, 0.0, ["recommend"], ["product_intro"], "close-up", "static") for k in range(3)]
     picks = choose_windows(wants, infos, a, a.segments[0])
     # neighbouring source shots of one scene would hide the boundary between their slots
-    for prev, nxt in zip(picks, picks[1:]):
+    for prev, nxt in zip(picks, picks[1:], strict=False):
         assert abs(nxt.shots[0] - prev.shots[-1]) > 1 and nxt.parts["adjacent"] == 0
