@@ -547,9 +547,9 @@ def narrate_voice_slot(job, slot: Slot, assigned: list[str], memory: AdMemory, k
     closers = _closers(slot.labels[0], lang)
     fresh = [c for c in closers if not any(c in line for line in before)] or closers
 
-    def fit(text: str) -> str:
+    def fit(text: str) -> str:  # an empty line (every sample rejected) still says a neutral ending
         return fit_length(text, slot.budget, slot.unit, fresh, lang, keep=assigned, stretch=job.stretch,
-                          append_keep=False, max_added=1) if text else text
+                          append_keep=False, max_added=1)
 
     final, raw = fit(joined), fit(sep.join(x.raw for x in lines if x.raw).strip())
     del memory.lines[len(before):]
