@@ -216,6 +216,14 @@ def _echoes_prompt(text: str, rules: str, facts: list[str], lang: str) -> bool:
     return any(" " + " ".join(words[i:i + 4]) + " " in told for i in range(len(words) - 3))
 
 
+def _rejoin(kept: list[str], lang: str) -> str:
+    """Clauses kept from a line joined again, a dangling comma at the end made a sentence end."""
+    out = ("".join(kept) if lang == "zh" else " ".join(k.strip() for k in kept)).strip()
+    if out and out[-1] in "，、；：,;:":
+        out = out[:-1] + ("。" if lang == "zh" else ".")
+    return out
+
+
 def _title_copy(text: str, title: str, names: list[str], lang: str) -> bool:
     """Chinese: the line copies 8 characters in a row of the listing title beyond the product's short
     name ("紧致抗初老面部精华液抗皱修护..."): a keyword string, not speech."""
@@ -238,8 +246,7 @@ def _without_title_copy(text: str, title: str, names: list[str], lang: str) -> s
     kept = [c for c in parts if not _title_copy(c, title, names, lang)]
     if not kept or len(kept) == len(parts):
         return text
-    out = "".join(kept).strip()
-    return out[:-1] + "。" if out[-1:] in "，、；：" else out
+    return _rejoin(kept, lang)
 
 
 def _echoes(text: str, earlier: list[str]) -> bool:
@@ -257,9 +264,7 @@ def _without_earlier(text: str, earlier: list[str], lang: str) -> str:
 
     said = {re.sub(r"\W", "", c).lower() for line in earlier for c in [*clauses(line), *split_clauses(line)]}
     kept = [c for c in split_clauses(text) if not (len(k := re.sub(r"\W", "", c).lower()) >= 4 and k in said)]
-    out = "".join(kept).strip() if lang == "zh" else " ".join(k.strip() for k in kept).strip()
-    if out and out[-1] in "，、；：,;:":
-        out = out[:-1] + ("。" if lang == "zh" else ".")
+    out = _rejoin(kept, lang)
     if lang != "zh":
         out = re.sub(r"^(?:and|but|so|plus)\s+", "", out, flags=re.I)
         out = out[:1].upper() + out[1:]
@@ -352,8 +357,7 @@ def _judge(job, slot: Slot, raw: str, assigned: list[str], memory: AdMemory, nam
         fresh = not (_copies(text, memory.lines) or _echoes(text, memory.lines))
         # a claim the guard finds only weakly in the sheet ("入口即化" of a make-up remover): the small
         # model's invention, most often in a sentence without a fact
-        sound = job.guard is None or not text or not any(
-            c.kind != "rhetoric" and (c.weak or not c.supported) for c in job.guard.check(text).claims)
+        sound = not _weak_clauses(job, text)
         # a line that repeats an earlier one is worse than any other flaw but the guard's: the ad
         # must read as one script (the memory across slots); then a list, a fact said twice, the
         # prompt read back; then stock endings chained or said again
@@ -394,9 +398,7 @@ def _tidy(text: str, phrases: list[str], lang: str, weak: set[str] = frozenset()
         said_facts |= facts
     if len(kept) == len(parts):
         return text
-    out = ("".join(kept) if lang == "zh" else " ".join(k.strip() for k in kept)).strip()
-    if out[-1:] in "，、；：,;:":
-        out = out[:-1] + ("。" if lang == "zh" else ".")
+    out = _rejoin(kept, lang)
     if lang != "zh":  # a sentence whose first clause went starts with a capital all the same
         out = re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), out)
     return out
