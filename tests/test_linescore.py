@@ -158,8 +158,14 @@ def test_english_padding_leaves_the_facts_of_later_slots_to_them():
                                 "ingredients/material": ["250 gsm matte art paper", "archival pigment inks"]})
     s = Storyline(language="en", slots=[Slot(index=1, labels=["外观设计"], budget=(9, 12), unit="words"),
                                         Slot(index=2, labels=["质地/成分/材质"], budget=(6, 12), unit="words")])
-    llm, _ = llm_with(["Deep black borders.", "Printed on 250 gsm matte art paper with archival pigment inks."])
+    # the first slot's line is 6 words short, so it gets a second sentence: that sentence's prompt
+    # must not hand it the paper and inks the second slot is planned to say
+    llm, t = llm_with(["Deep black borders.", "They look great on any wall.",
+                       "Printed on 250 gsm matte art paper with archival pigment inks."])
     out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), facts_by="label")
     first = out.slots[0].text
     assert first.startswith("Deep black borders") and "matte" not in first and "inks" not in first
+    padding_prompt = t.requests[1]["messages"][-1]["content"]
+    assert "sentence 2" in padding_prompt
+    assert "matte" not in padding_prompt and "inks" not in padding_prompt
     assert out.slots[1].facts and all(f not in first for f in out.slots[1].facts)
