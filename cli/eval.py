@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tools.core.errors import UsageError
+from tools.core.errors import DataError, UsageError
 
 __all__ = ["group", "default_dev"]
 
@@ -139,13 +139,23 @@ def eval_highlights(ctx: typer.Context,
 @group.command("tags")
 def eval_tags(ctx: typer.Context,
               data: AdsFile = None, cv: FoldsOption = None, limit: LimitOption = None,
+              lines: Annotated[Path | None, typer.Option(
+                  help="Score the shipped model on labelled lines instead (JSONL of {text, label, product}, "
+                       "e.g. evals/data/tag_lines_en_test.jsonl).")] = None,
               out_dir: Annotated[Path | None, typer.Option("--out", help="Also write report.json here.")] = None
               ) -> None:
     """Speech-tag accuracy: top-1, micro/macro F1, per label, sentences per second."""
-    from evals.tags import evaluate
+    from evals.tags import evaluate, lines_as_records, read_lines
     from models.loaders import text_embedder
 
-    data, records, cv = _eval_records(data, limit, cv)
+    if lines is not None:
+        if not lines.is_file():
+            raise DataError(f"{lines}: no such file of labelled lines")
+        data, records, cv = lines, lines_as_records(read_lines(lines)[:limit]), None
+        if not records:
+            raise DataError(f"{lines}: no labelled lines")
+    else:
+        data, records, cv = _eval_records(data, limit, cv)
     report = evaluate(records, text_embedder(ctx.obj.settings()).passage, cv=cv)
     table = Table("label", "F1", "support", title=f"speech tags on {data.name}: {report['sentences']} clips of "
                   f"{report['ads']} ads ({report['mode']})")

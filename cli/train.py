@@ -154,11 +154,12 @@ def train_tags(ctx: typer.Context,
                                                                           "language.")] = 10,
                out: Annotated[Path | None, _out_option("model")] = None,
                install: InstallOption = False) -> None:
-    """Train the speech-tag model (real ad clips + LLM teacher sentences + the taxonomy's examples)."""
+    """Train the speech-tag model (real ad clips, LLM teacher sentences, the taxonomy's examples and the
+    hand-written English lines of tools/data/tag_lines_en.jsonl)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from evals.datasets import read_records
-    from evals.tags import TEACHER, read_teacher
+    from evals.tags import TEACHER, training_rows
     from models.loaders import text_embedder
     from tools.analysis.tags import DEFAULT_MODEL, fit, groups, teacher_sentences, training_set
     from tools.core.files import write_atomic
@@ -179,7 +180,7 @@ def train_tags(ctx: typer.Context,
         write_atomic(teacher_path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8"),
                      mode=0o644)
         err.print(f"{len(rows)} teacher sentences -> {teacher_path}")
-    rows = read_teacher(teacher_path)
+    rows = training_rows(teacher_path)
     train = training_set(records, rows, groups())
     vectors = text_embedder(settings).passage(train.texts)
     model = fit(train, vectors, groups())

@@ -20,9 +20,11 @@ import numpy as np
 from models.loaders import memoized
 from tools.analysis.tags import TagModel, fit, groups, training_set
 
-__all__ = ["clips_of", "evaluate", "read_teacher", "TEACHER"]
+__all__ = ["clips_of", "evaluate", "lines_as_records", "read_lines", "read_teacher", "training_rows", "LINES_EN",
+           "TEACHER"]
 
 TEACHER = Path(__file__).resolve().parent.parent / "tools" / "data" / "tag_teacher.jsonl"
+LINES_EN = TEACHER.parent / "tag_lines_en.jsonl"
 
 
 def read_teacher(path: Path = TEACHER) -> list[dict]:
@@ -30,6 +32,48 @@ def read_teacher(path: Path = TEACHER) -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def read_lines(path: Path = LINES_EN) -> list[dict]:
+    """Labelled lines, one JSON object per line: ``{"text", "label", "product"}`` (label: id or name).
+
+    Raises DataError naming the line when a row lacks its text or names an unknown label.
+    """
+    from tools.core.errors import DataError
+    from tools.core.labels import get_label
+
+    if not path.exists():
+        return []
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            get_label(str(row["label"]))
+            if not str(row["text"]).strip():
+                raise ValueError("empty text")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DataError(f"{path}:{n}: not a labelled line ({exc})") from None
+        rows.append(row)
+    return rows
+
+
+def training_rows(teacher: Path = TEACHER, lines: Path = LINES_EN) -> list[dict]:
+    """Every sentence the tag model learns from besides the real ads: teacher sentences, labelled lines."""
+    return read_teacher(teacher) + read_lines(lines)
+
+
+def lines_as_records(rows: Sequence[dict]) -> list[dict]:
+    """Labelled lines as ads of the dev file's shape (one ad per product, no facts) for :func:`evaluate`."""
+    from tools.core.labels import get_label
+
+    ads: dict[str, dict] = {}
+    for r in rows:
+        product = str(r.get("product") or "?")
+        ad = ads.setdefault(product, {"product": product, "facts": {}, "clips": []})
+        ad["clips"].append({"narration": r["text"], "labels": [get_label(str(r["label"])).zh]})
+    return list(ads.values())
 
 
 def clips_of(records: Sequence[dict]) -> tuple[list[str], np.ndarray, list[dict], list[str]]:
@@ -64,7 +108,7 @@ def evaluate(records: Sequence[dict], embed: Callable[[list[str]], np.ndarray], 
     scores = np.zeros(gold.shape, dtype=np.float32)
     predict_seconds = 0.0
     if cv:
-        teacher = list(teacher if teacher is not None else read_teacher())
+        teacher = list(teacher if teacher is not None else training_rows())
         folds = list(GroupKFold(cv).split(texts, gold, products))
         for k, (train, test) in enumerate(folds):
             train_products = {products[i] for i in train}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -121,3 +122,47 @@ def test_shipped_model_tags_the_demo_lines(real_settings, demo, capsys):
     with capsys.disabled():
         print(f"\ndemo stream lines (English, 21-tag truth): tag top-1 {tag_acc:.2f}, benchmark-label top-1 {group_acc:.2f}")
     assert group_acc >= 0.5 and tag_acc >= 0.35
+
+
+def test_lines_labelled_only_with_their_script_label_train_the_label_not_the_tag(tmp_path):
+    from evals.tags import read_lines
+
+    path = tmp_path / "lines.jsonl"
+    path.write_text('{"text": "Made in our own factory in Porto", "label": "production", "product": "mug"}\n'
+                    '{"text": "It feels like silk", "label": "质地/成分/材质", "product": "scarf"}\n', encoding="utf-8")
+    rows = read_lines(path)
+    data = training_set([], rows, groups())
+    taught = data.texts.index("Made in our own factory in Porto")
+    assert data.tags[taught] == -1  # no tag was given: only the label is learnt
+    assert [g for g, on in zip(groups(), data.groups[taught], strict=True) if on] == ["生产过程"]
+    assert [g for g, on in zip(groups(), data.groups[data.texts.index("It feels like silk")], strict=True)
+            if on] == ["质地/成分/材质"]
+
+
+def test_a_bad_labelled_line_is_named_by_its_line_number(tmp_path):
+    from evals.tags import read_lines
+    from tools.core.errors import DataError
+
+    path = tmp_path / "lines.jsonl"
+    path.write_text('{"text": "Fine", "label": "general"}\n{"text": "Odd", "label": "vibes"}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"lines.jsonl:2: .*vibes"):
+        read_lines(path)
+
+
+@pytest.mark.slow
+def test_shipped_model_reads_held_out_english_lines_as_their_label(real_settings, capsys):
+    """English voice-over lines about products the training lines never name (evals/data/tag_lines_en_test.jsonl).
+
+    The model learnt from Chinese ads only read 22 % of them right; the hand-written English lines fix that.
+    """
+    from evals.tags import evaluate, lines_as_records, read_lines
+    from models.loaders import text_embedder
+
+    test = read_lines(Path(__file__).resolve().parents[1] / "evals" / "data" / "tag_lines_en_test.jsonl")
+    trained_on = {r["product"] for r in read_lines()}
+    assert len(test) >= 120 and not trained_on & {r["product"] for r in test}
+    report = evaluate(lines_as_records(test), text_embedder(real_settings).passage)
+    with capsys.disabled():
+        print(f"\nheld-out English lines: label top-1 {report['top1']:.2f}, macro F1 {report['macro_f1']:.2f}")
+    assert report["top1"] >= 0.75
+    assert min(row["f1"] for row in report["per_label"].values()) >= 0.5

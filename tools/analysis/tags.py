@@ -4,7 +4,9 @@ Two levels, both small linear models over fast features (character 1-3-gram TF-I
 multilingual e5-small embeddings, and overlap with the product's fact-sheet fields):
 
 1. the **group**: the E-SyncVidStory script label the sentence serves (产品功效, 引导购买,
-   ...), trained on the real ad narrations of the dev split plus teacher sentences;
+   ...), trained on the real ad narrations of the dev split, teacher sentences, and
+   hand-written English voice-over lines labelled with their script label
+   (``tools/data/tag_lines_en.jsonl``: the Chinese ads alone taught it little English);
 2. the **tag within the group** (引导购买 -> price / promotion / call_to_action /
    logistics_after_sales), trained on sentences the local LLM wrote for every tag
    (``reelwright train tags --teacher``: the seed's GPT labels, distilled) and the
@@ -263,8 +265,14 @@ def training_set(records: Sequence[dict], teacher: Sequence[dict], group_names: 
     extra = [{"text": e, "tag": t.id} for t in taxonomy() for e in t.examples] + list(teacher)
     for row in extra:
         texts.append(row["text"])
-        gs.append([g == group_of(row["tag"]) for g in group_names])
-        ts.append(ids.index(row["tag"]))
+        if "tag" in row:
+            gs.append([g == group_of(row["tag"]) for g in group_names])
+            ts.append(ids.index(row["tag"]))
+        else:  # a line labelled with its script label only (the hand-written English lines)
+            from tools.core.labels import get_label
+
+            gs.append([g == get_label(row["label"]).zh for g in group_names])
+            ts.append(-1)
         facts.append(None)
         products.append("teacher")
     return TrainingSet(texts, np.array(gs, dtype=np.int64), np.array(ts), facts, products)
