@@ -3,6 +3,8 @@ lines kept over lists, lengthening without facts, the name said once or twice, E
 
 from __future__ import annotations
 
+import json
+
 from models.llm import get_chat_model
 from models.settings import Settings
 from tests.scripted import ScriptedTransport
@@ -202,7 +204,7 @@ def test_the_prompt_read_back_is_not_a_line_and_the_title_is_never_shown():
 
 def test_a_line_is_drawn_again_until_it_reads_as_its_label_within_the_redraws():
     facts = ProductFacts(product="Aurora Espresso Blend", aliases=["Aurora"],
-                         facts={"quality/features": ["roasted in small batches"]})
+                         facts={"quality/features": ["roasted in small batches"], "audience": ["moka pot users"]})
     s = story(("痛点铺垫", (4, 12)), language="en")
     seen = []
 
@@ -210,18 +212,27 @@ def test_a_line_is_drawn_again_until_it_reads_as_its_label_within_the_redraws():
         seen.append((line, labels))
         return line.endswith("?")
 
-    replies = ["Every bag is roasted in small batches.", "Small batches make the difference.",
+    replies = ["Made for moka pot users.", "Every moka pot user will love it.",
                "Tired of bitter coffee every single morning?"]
     llm, t = llm_with(replies)
     out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=1,
                   reads_as=reads_as, redraws=3)
     assert out.slots[0].text == "Tired of bitter coffee every single morning?" and len(t.requests) == 3
     assert seen and all(labels == ["痛点铺垫"] for _, labels in seen)
+    # a redraw is told which label its line must sound like, and not shown the line it said
+    # (the 1.5B model said that line again); only the last redraw is told to say no selling point
+    redraw = t.requests[1]["messages"]
+    told = redraw[-1]["content"]
+    assert "must sound like pain point" in told and "Say no selling point" not in told and "4-12 words" in told
+    assert "moka pot users" in told and "Made for moka pot users" not in json.dumps(redraw)
+    assert "must sound like" not in json.dumps(t.requests[0]["messages"])
     # with no redraws left, the best of what was drawn stays
     llm, t = llm_with(replies[:2])
     out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=1,
                   reads_as=reads_as, redraws=1)
     assert len(t.requests) == 2 and out.slots[0].text in replies[:2]
+    last = t.requests[1]["messages"][-1]["content"]  # the last redraw: without selling points
+    assert "must sound like pain point" in last and "Say no selling point" in last and "moka pot users" not in last
 
 
 def test_the_sentences_of_one_slot_never_say_a_clause_or_a_fact_twice_and_weak_claims_go():
@@ -250,3 +261,25 @@ def test_a_line_that_tidying_left_short_gets_one_more_sentence():
     out = narrate(FACTS, s, llm=llm, guard=FactGuard(FACTS.product, FACTS.facts), candidates=1, redraws=0)
     assert out.slots[0].text == "用了一个星期，提亮肤色很明显，早上上妆都服帖多了，一整天都不暗。"
     assert len(t.requests) == 2 and out.slots[0].fits
+
+
+def test_a_line_that_reads_out_another_products_worked_example_is_not_kept():
+    from tools.narration.sentences import _copies_example
+
+    shoe = "Slipping on wet rocks is no way to end a run."
+    assert _copies_example(shoe, [shoe], "en")
+    assert _copies_example("Drizzle it on toast and taste that smooth finish.",
+                           ["Drizzle it on toast and taste that floral, buttery taste."], "en")
+    assert not _copies_example("It has a smooth finish, even on toast.", [shoe], "en")  # shapes may be shared
+    assert _copies_example("姐妹们冬天皮肤干到起皮怎么办", ["冬天皮肤干到起皮怎么办呢"], "zh")
+    assert not _copies_example("这款精华液真的很好用，质地很轻薄", ["质地很轻薄，吸收很快，真的很好用"], "zh")
+    # in the narrator: with a worked example in the prompt, the sample that reads it out loses
+    bank = ExampleBank([{"product": "Trail running shoes", "facts": {"grip": ["lugged outsole"]},
+                         "clips": [{"labels": ["痛点铺垫"], "narration": shoe}]}], language="en")
+    facts = ProductFacts(product="Aurora Espresso Blend", aliases=["Aurora"],
+                         facts={"audience": ["moka pot users"]})
+    s = story(("痛点铺垫", (6, 12)), language="en")
+    llm, t = llm_with([shoe, "Bitter coffee again, every single morning?"])
+    out = narrate(facts, s, llm=llm, guard=FactGuard(facts.product, facts.facts), candidates=2, examples=bank)
+    assert shoe in json.dumps(t.requests[0]["messages"])  # the example was shown
+    assert out.slots[0].text == "Bitter coffee again, every single morning?"

@@ -127,6 +127,21 @@ def _request(job, slot: Slot, product: str, facts: list[str], lo: int, hi: int, 
                   part=part, parts=parts)
 
 
+def _examples_in(msgs: list) -> list[str]:
+    """The worked examples' lines a prompt holds (its model turns)."""
+    return [str(m.content) for m in msgs if isinstance(m, AIMessage)]
+
+
+def _label_feedback(job, slot: Slot, dropped: bool) -> str:
+    """What a redraw is told when its line was clean but read as another script label
+    (``dropped``: its selling points were taken away for this try)."""
+    lang = job.storyline.language
+    lab = get_label(slot.labels[0])
+    return render(f"narrate_label_feedback_{lang}.j2", label=lab.zh if lang == "zh" else lab.en,
+                  definition=lab.definition if lang == "zh" else lab.definition_en,
+                  register=_register(slot.labels[0], lang), dropped=dropped)
+
+
 def _messages(job, slot: Slot, assigned: list[str], memory: AdMemory, name_ok: bool, part: int = 0,
               parts: int = 1) -> list:
     """System rules, one worked example (same label, another product, facts inside a sentence), the request."""
@@ -249,6 +264,25 @@ def _without_title_copy(text: str, title: str, names: list[str], lang: str) -> s
     return _rejoin(kept, lang)
 
 
+def _copies_example(text: str, shown: list[str], lang: str) -> bool:
+    """Whether ``text`` takes a run of another product's worked example (5 words, 8 characters):
+    told to say no selling point, the 1.5B model read a shoe ad's line out for a coffee ad
+    ("Slipping on wet rocks is no way to end a run."), and "Drizzle it on toast" for an espresso."""
+    if not shown:
+        return False
+    if lang == "zh":
+        flat = lambda t: re.sub(r"\W", "", t)  # noqa: E731
+        seen = {flat(e)[i:i + 8] for e in shown for i in range(len(flat(e)) - 7)}
+        t = flat(text)
+        return any(t[i:i + 8] in seen for i in range(len(t) - 7))
+
+    def grams(t: str) -> set[tuple[str, ...]]:
+        w = re.findall(r"\w+", t.lower())
+        return {tuple(w[i:i + 5]) for i in range(len(w) - 4)}
+
+    return bool(grams(text) & {g for e in shown for g in grams(e)})
+
+
 def _echoes(text: str, earlier: list[str]) -> bool:
     """Whether ``text`` says again a clause (4+ word characters) an earlier line of the ad said."""
     said = {re.sub(r"\W", "", c) for line in earlier for c in clauses(line)}
@@ -327,9 +361,11 @@ class _Sample:
 
 
 def _judge(job, slot: Slot, raw: str, assigned: list[str], memory: AdMemory, name_ok: bool, k: int,
-           temperature: float, ctx, kit, pad: int = 1) -> _Sample:
+           temperature: float, ctx, kit, pad: int = 1, shown: list[str] | None = None) -> _Sample:
     """One sample, repaired, un-named where due, fitted (``pad``: at most this many neutral endings
-    appended to a short line), and its ranking keys (guarded and not)."""
+    appended to a short line), and its ranking keys (guarded and not). ``shown``: the worked
+    examples the prompt held (a line copying one is not fresh)."""
+    shown = shown or []
     Candidate, _copies = kit.Candidate, kit.copies
 
     lang = job.storyline.language
@@ -354,7 +390,7 @@ def _judge(job, slot: Slot, raw: str, assigned: list[str], memory: AdMemory, nam
                       or _broken(text, lang) or _echoes_prompt(text, rules, assigned, lang)
                       or _title_copy(text, untagged(job.facts.product), [job.name], lang))
         score = job.scorer.score(text, ctx) if ctx is not None else 0.0
-        fresh = not (_copies(text, memory.lines) or _echoes(text, memory.lines))
+        fresh = not (_copies(text, memory.lines) or _echoes(text, memory.lines) or _copies_example(text, shown, lang))
         # a claim the guard finds only weakly in the sheet ("入口即化" of a make-up remover): the small
         # model's invention, most often in a sentence without a fact
         sound = not _weak_clauses(job, text)
@@ -472,7 +508,15 @@ def _voice_line(job, slot: Slot, assigned: list[str], memory: AdMemory, kit, par
 
     def draw(k: int, temperature: float) -> None:
         raw = _generate(job, msgs, slot, temperature=temperature, grammar=grammar, sample=k)
-        samples.append(_judge(job, slot, raw, assigned, memory, name_ok, k, temperature, ctx, kit, pad))
+        samples.append(_judge(job, slot, raw, assigned, memory, name_ok, k, temperature, ctx, kit, pad,
+                              _examples_in(msgs)))
+
+    def draw_after(k: int, turns: list) -> None:  # a redraw told which label its line must sound like
+        raw = _without_echo(_generate(job, turns, slot, temperature=0.9, grammar=grammar, sample=k),
+                            turns[-1].content)
+        samples.append(_judge(job, slot, raw, assigned, memory, name_ok, k, 0.9, ctx, kit, pad, _examples_in(turns)))
+
+    label_tries = 0
 
     for k, temperature in enumerate(temps):
         draw(k, temperature)
@@ -482,7 +526,17 @@ def _voice_line(job, slot: Slot, assigned: list[str], memory: AdMemory, kit, par
             break
         if not best.key[1]:  # without the previous line when the samples copied it
             msgs = _messages(job, slot, assigned, AdMemory(named=memory.named), name_ok, part, parts)
-        draw(len(samples), 0.9)
+        if all(best.key[:4]) and not best.key[4]:  # clean but heard as another label: stress the label
+            label_tries += 1
+            # (shown its own line, the 1.5B model said it again word for word: the request is asked
+            # afresh with the label stressed, and on the last try without the selling points that
+            # pulled it towards another label, e.g. an audience fact in a pain point)
+            facts = assigned if label_tries < job.redraws else []
+            turns = _messages(job, slot, facts, memory, name_ok, part, parts)
+            turns[-1] = HumanMessage(_label_feedback(job, slot, bool(assigned) and not facts) + "\n" + turns[-1].content)
+            draw_after(len(samples), turns)
+        else:
+            draw(len(samples), 0.9)
         best = max(samples, key=lambda s: s.key)
     free = max(samples, key=lambda s: s.free_key)
     attempts, flags = len(samples), []
@@ -495,7 +549,8 @@ def _voice_line(job, slot: Slot, assigned: list[str], memory: AdMemory, kit, par
             text = _without_echo(_generate(job, [*msgs, AIMessage(best.final), HumanMessage(feedback)], slot,
                                            temperature=0.5, grammar=grammar), feedback)
             attempts += 1
-            retry = _judge(job, slot, text, assigned, memory, name_ok, len(samples), 0.5, ctx, kit, pad)
+            retry = _judge(job, slot, text, assigned, memory, name_ok, len(samples), 0.5, ctx, kit, pad,
+                           _examples_in(msgs))
             best = max([best, retry], key=lambda s: s.key)
     # a further sentence that only repeats, or says what the sheet barely holds: none
     text = best.final if part == 0 or (best.key[1] and best.key[3]) else ""
