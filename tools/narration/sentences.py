@@ -270,13 +270,11 @@ def _copies_example(text: str, shown: list[str], lang: str) -> bool:
     ("Slipping on wet rocks is no way to end a run."), and "Drizzle it on toast" for an espresso."""
     if not shown:
         return False
-    if lang == "zh":
-        flat = lambda t: re.sub(r"\W", "", t)  # noqa: E731
-        seen = {flat(e)[i:i + 8] for e in shown for i in range(len(flat(e)) - 7)}
-        t = flat(text)
-        return any(t[i:i + 8] in seen for i in range(len(t) - 7))
 
-    def grams(t: str) -> set[tuple[str, ...]]:
+    def grams(t: str) -> set:  # runs of 8 characters (Chinese) or 5 words
+        if lang == "zh":
+            flat = re.sub(r"\W", "", t)
+            return {flat[i:i + 8] for i in range(len(flat) - 7)}
         w = re.findall(r"\w+", t.lower())
         return {tuple(w[i:i + 5]) for i in range(len(w) - 4)}
 
@@ -506,15 +504,13 @@ def _voice_line(job, slot: Slot, assigned: list[str], memory: AdMemory, kit, par
     temps = [0.2] + [0.8] * (job.candidates - 1)
     samples = []
 
-    def draw(k: int, temperature: float) -> None:
-        raw = _generate(job, msgs, slot, temperature=temperature, grammar=grammar, sample=k)
+    def draw(k: int, temperature: float, turns: list | None = None) -> None:
+        """One sample of ``msgs``, or of ``turns`` (a redraw told which label to sound like)."""
+        raw = _generate(job, turns or msgs, slot, temperature=temperature, grammar=grammar, sample=k)
+        if turns:
+            raw = _without_echo(raw, turns[-1].content)
         samples.append(_judge(job, slot, raw, assigned, memory, name_ok, k, temperature, ctx, kit, pad,
-                              _examples_in(msgs)))
-
-    def draw_after(k: int, turns: list) -> None:  # a redraw told which label its line must sound like
-        raw = _without_echo(_generate(job, turns, slot, temperature=0.9, grammar=grammar, sample=k),
-                            turns[-1].content)
-        samples.append(_judge(job, slot, raw, assigned, memory, name_ok, k, 0.9, ctx, kit, pad, _examples_in(turns)))
+                              _examples_in(turns or msgs)))
 
     label_tries = 0
 
@@ -534,7 +530,7 @@ def _voice_line(job, slot: Slot, assigned: list[str], memory: AdMemory, kit, par
             facts = assigned if label_tries < job.redraws else []
             turns = _messages(job, slot, facts, memory, name_ok, part, parts)
             turns[-1] = HumanMessage(_label_feedback(job, slot, bool(assigned) and not facts) + "\n" + turns[-1].content)
-            draw_after(len(samples), turns)
+            draw(len(samples), 0.9, turns)
         else:
             draw(len(samples), 0.9)
         best = max(samples, key=lambda s: s.key)
